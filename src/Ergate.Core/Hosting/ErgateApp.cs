@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ergate;
+
+/// <summary>
+/// A worker process: register workflows on it, then <see cref="Run"/> it. Built on the .NET
+/// generic host, so Ctrl+C and SIGTERM shut it down gracefully, and configuration, logging and
+/// dependency injection come from the platform.
+/// </summary>
+/// <example>
+/// <code>
+/// var app = new ErgateApp(new InMemoryJobQueue(), new InMemoryJobStateStore());
+/// var workflow = new Workflow("greet");
+/// workflow.Step("say_hi", () => Console.WriteLine("Hello world"));
+/// app.RegisterWorkflow(workflow);
+/// app.Run();
+/// </code>
+/// </example>
+public sealed class ErgateApp : IAsyncDisposable, IDisposable
+{
+    private readonly IHost _host;
+    private readonly ErgateRuntime _runtime;
+
+    /// <summary>Creates an app over <paramref name="queue"/> and <paramref name="stateStore"/> with default logging and configuration.</summary>
+    public ErgateApp(IJobQueue queue, IJobStateStore stateStore)
+        : this(CreateBuilder().UseQueue(queue).UseStateStore(stateStore).BuildHost())
+    {
+    }
+
+    internal ErgateApp(IHost host)
+    {
+        _host = host;
+        _runtime = host.Services.GetRequiredService<ErgateRuntime>();
+        Queue = host.Services.GetRequiredService<IJobQueue>();
+        StateStore = host.Services.GetRequiredService<IJobStateStore>();
+        foreach (var observer in host.Services.GetServices<JobObserver>())
+        {
+            _runtime.AddObserver(observer);
+        }
+    }
+
+    /// <summary>Creates a builder for an app with services, configuration and logging, in the spirit of <c>WebApplication.CreateBuilder</c>.</summary>
+    /// <param name="args">The command-line arguments, read as configuration.</param>
+    public static ErgateAppBuilder CreateBuilder(string[]? args = null) => new(args);
+
+    /// <summary>The app's services.</summary>
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>The app's configuration.</summary>
+    public IConfiguration Configuration => _host.Services.GetRequiredService<IConfiguration>();
+
+    /// <summary>A logger for the app's own messages.</summary>
+    public ILogger Logger => _host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ergate.App");
+
+    /// <summary>The queue jobs are taken from (and enqueued to).</summary>
+    public IJobQueue Queue { get; }
+
+    /// <summary>The store job states are kept in.</summary>
+    public IJobStateStore StateStore { get; }
+
+    /// <summary>
+    /// Registers a workflow. Everything that can be checked before a job runs is checked here:
+    /// a duplicate workflow name, a jump to an unknown or earlier step, a service that is not
+    /// registered.
+    /// </summary>
+    /// <exception cref="ArgumentException">The workflow cannot run as declared; the message says why.</exception>
+    public ErgateApp RegisterWorkflow(Workflow workflow)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        _runtime.Register(workflow);
+        return this;
+    }
+
+    /// <summary>Adds an observer of every job's life (started, step completed, completed, failed, aborted).</summary>
+    public ErgateApp AddObserver(JobObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        _runtime.AddObserver(observer);
+        return this;
+    }
+
+    /// <summary>Runs <paramref name="hook"/> when the worker starts, before its first job (open connections, warm caches). A hook that throws stops the app with exit code 1.</summary>
+    public ErgateApp OnStarting(Func<IServiceProvider, CancellationToken, Task> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        _runtime.StartingHooks.Add(hook);
+        return this;
+    }
+
+    /// <summary>Runs <paramref name="hook"/> when the worker stops, after its last job.</summary>
+    public ErgateApp OnStopped(Func<IServiceProvider, CancellationToken, Task> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        _runtime.StoppedHooks.Add(hook);
+        return this;
+    }
+
+    /// <summary>Runs the worker until Ctrl+C or SIGTERM, then shuts down gracefully.</summary>
+    public void Run() => _host.Run();
+
+    /// <summary>Runs the worker until <paramref name="cancellationToken"/> fires, Ctrl+C or SIGTERM.</summary>
+    public Task RunAsync(CancellationToken cancellationToken = default) => _host.RunAsync(cancellationToken);
+
+    /// <summary>Runs the worker until the queue is idle and no job is running, then stops (batch runs, examples, tests).</summary>
+    public void RunUntilIdle() => RunUntilIdleAsync().GetAwaiter().GetResult();
+
+    /// <summary>Runs the worker until the queue is idle and no job is running, or <paramref name="cancellationToken"/> fires.</summary>
+    public Task RunUntilIdleAsync(CancellationToken cancellationToken = default)
+    {
+        _runtime.StopWhenIdle = true;
+        return _host.RunAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _host.Dispose();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _host is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+}

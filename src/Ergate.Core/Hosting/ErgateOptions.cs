@@ -1,0 +1,37 @@
+namespace Ergate;
+
+/// <summary>
+/// How a worker runs. Bound from the <c>Ergate</c> section of configuration
+/// (<c>appsettings.json</c>, environment variables such as <c>Ergate__MaxConcurrency</c>,
+/// command-line arguments) and adjustable in code with <c>builder.Services.Configure</c>.
+/// </summary>
+public sealed class ErgateOptions
+{
+    /// <summary>The configuration section these options are read from.</summary>
+    public const string SectionName = "Ergate";
+
+    /// <summary>How many jobs one worker process runs at once (default 16). Broker adapters tie their prefetch to it.</summary>
+    public int MaxConcurrency { get; set; } = 16;
+
+    /// <summary>
+    /// At shutdown, how long running steps get to finish before their cancellation token fires
+    /// (default 30 s). A step that ends in time has its state stored; its job goes back to the
+    /// queue to continue elsewhere.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A job delivered this many times without finishing (its workers crashed each time) is
+    /// dead-lettered (default 10; 0 turns the limit off). Only queues that count deliveries report them.
+    /// </summary>
+    public int MaxDeliveryCount { get; set; } = 10;
+
+    /// <summary>
+    /// Stop the app once the queue reports idle and no job is in flight. For one-shot batch
+    /// runs, examples and tests; <c>app.RunUntilIdle()</c> sets it.
+    /// </summary>
+    public bool StopWhenIdle { get; set; }
+
+    /// <summary>The retry policy of steps whose workflow and step set none (default: no retries).</summary>
+    public RetryPolicy DefaultRetryPolicy { get; set; } = RetryPolicy.None;
+}

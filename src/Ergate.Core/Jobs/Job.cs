@@ -1,0 +1,164 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Ergate;
+
+/// <summary>
+/// One run of a workflow: what the queue carries and what the state store keeps.
+/// </summary>
+/// <remarks>
+/// A worker updates the job after every step and stores it before the next step starts, so a
+/// redelivered job resumes at <see cref="CurrentStep"/> with <see cref="LastReturnValue"/> as
+/// that step's input. The wire and storage format is JSON (see <see cref="JobSerializer"/>).
+/// </remarks>
+public sealed class Job
+{
+    /// <summary>Creates a job for <paramref name="workflowName"/>.</summary>
+    /// <param name="id">The job's id; null or empty generates a new, time-ordered one.</param>
+    /// <param name="workflowName">The name the workflow was registered under.</param>
+    /// <param name="initialInput">
+    /// The first step's input. It is serialized to JSON here, so the job keeps its own copy and
+    /// each run of the first step gets a fresh object.
+    /// </param>
+    public Job(string? id, string workflowName, object? initialInput = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workflowName);
+        Id = string.IsNullOrEmpty(id) ? NewId() : id;
+        WorkflowName = workflowName;
+        InitialInput = initialInput is null ? null : JobSerializer.ToElement(initialInput);
+        CreatedAt = UpdatedAt = DateTimeOffset.UtcNow;
+        TraceParent = ErgateTelemetry.CurrentTraceParent();
+    }
+
+    /// <summary>Creates a job with a generated id.</summary>
+    public static Job Create(string workflowName, object? initialInput = null) => new(null, workflowName, initialInput);
+
+    /// <summary>Used by the JSON serializer.</summary>
+    [JsonConstructor]
+    private Job(string id, string workflowName, DateTimeOffset createdAt)
+    {
+        Id = id;
+        WorkflowName = workflowName;
+        CreatedAt = createdAt;
+    }
+
+    /// <summary>The job's unique id. Together with a step name it makes a natural idempotency key.</summary>
+    public string Id { get; }
+
+    /// <summary>The name of the workflow that runs this job.</summary>
+    public string WorkflowName { get; }
+
+    /// <summary>Where the job is in its life.</summary>
+    public JobStatus Status { get; set; }
+
+    /// <summary>The zero-based index of the next step to run.</summary>
+    public int CurrentStep { get; set; }
+
+    /// <summary>How many steps have finished (jumped-over steps do not count).</summary>
+    public int StepsCompleted { get; set; }
+
+    /// <summary>An estimate from 0 to 100 that never goes down; exactly 100 once the job completed.</summary>
+    public double PercentCompleted { get; set; }
+
+    /// <summary>The input of the first step, as JSON.</summary>
+    public JsonElement? InitialInput { get; set; }
+
+    /// <summary>
+    /// The value the last finished step returned: the next step's input. Inside one worker it is
+    /// the object itself; after a trip through a queue or store it is a <see cref="JsonElement"/>.
+    /// </summary>
+    public object? LastReturnValue { get; set; }
+
+    /// <summary>Data the producer attaches for every step (tenant, user, correlation); steps read it through their job context.</summary>
+    public object? UserContext { get; set; }
+
+    /// <summary>The job is not to start before this time (also used for retry backoff).</summary>
+    public DateTimeOffset? RequestedStartTime { get; set; }
+
+    /// <summary>The attempt at <see cref="CurrentStep"/>, starting at 1; it goes up with every retry.</summary>
+    public int Attempt { get; set; } = 1;
+
+    /// <summary>When the job was created.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When the job's state last changed.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Why the job failed or was aborted; null otherwise.</summary>
+    public JobError? Error { get; set; }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the producer (taken from <see cref="System.Diagnostics.Activity.Current"/>
+    /// when the job is created), so the worker's trace continues the producer's.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
+    /// <summary>
+    /// The queue's handle for the delivery this job arrived in (a stream entry id, a delivery tag,
+    /// a lock token). Set by the queue on dequeue and read back by it on complete, abandon and
+    /// dead-letter; never serialized.
+    /// </summary>
+    [JsonIgnore]
+    public object? Receipt { get; set; }
+
+    /// <summary>
+    /// How many times the queue has delivered this message, counting this delivery (0 when the
+    /// queue does not know). A worker dead-letters a job delivered too often without finishing.
+    /// </summary>
+    [JsonIgnore]
+    public int DeliveryCount { get; set; }
+
+    /// <summary>
+    /// Set when the queue received a message it could not read as a job; the worker dead-letters
+    /// it with this reason. See <see cref="FromUnreadableMessage"/>.
+    /// </summary>
+    [JsonIgnore]
+    public string? UnreadableReason { get; private set; }
+
+    /// <summary>
+    /// Stands for a message a queue could not read as a job (not JSON, no workflow name), so the
+    /// worker can dead-letter it with the reason instead of the queue dropping it.
+    /// </summary>
+    /// <param name="reason">Why the message could not be read.</param>
+    /// <param name="receipt">The queue's handle for the delivery.</param>
+    /// <param name="id">The message id, when the broker has one.</param>
+    public static Job FromUnreadableMessage(string reason, object? receipt, string? id = null) =>
+        new(string.IsNullOrEmpty(id) ? NewId() : id, "(unreadable)", DateTimeOffset.UtcNow)
+        {
+            UnreadableReason = reason,
+            Receipt = receipt,
+            UpdatedAt = DateTimeOffset.UtcNow,
+        };
+
+    /// <summary>Reads <see cref="InitialInput"/> as <typeparamref name="T"/> (a fresh object each call).</summary>
+    public T? GetInitialInput<T>() => JobValue.Convert<T>(InitialInput);
+
+    /// <summary>Reads <see cref="LastReturnValue"/> as <typeparamref name="T"/>.</summary>
+    public T? GetLastReturnValue<T>() => JobValue.Convert<T>(LastReturnValue);
+
+    /// <summary>Reads <see cref="UserContext"/> as <typeparamref name="T"/>.</summary>
+    public T? GetUserContext<T>() => JobValue.Convert<T>(UserContext);
+
+    /// <summary>Returns a shallow copy: the same values, its own status fields.</summary>
+    public Job Clone() => (Job)MemberwiseClone();
+
+    /// <summary>Overwrites this job's stored state with <paramref name="other"/>'s (same id); the delivery fields stay as they are.</summary>
+    internal void CopyStateFrom(Job other)
+    {
+        Status = other.Status;
+        CurrentStep = other.CurrentStep;
+        StepsCompleted = other.StepsCompleted;
+        PercentCompleted = other.PercentCompleted;
+        InitialInput = other.InitialInput;
+        LastReturnValue = other.LastReturnValue;
+        UserContext = other.UserContext;
+        RequestedStartTime = other.RequestedStartTime;
+        Attempt = other.Attempt;
+        CreatedAt = other.CreatedAt;
+        UpdatedAt = other.UpdatedAt;
+        Error = other.Error;
+        TraceParent = other.TraceParent;
+    }
+
+    private static string NewId() => Guid.CreateVersion7().ToString("N");
+}

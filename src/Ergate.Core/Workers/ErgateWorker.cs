@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Ergate;
+
+/// <summary>
+/// The worker loop, hosted as a background service: <see cref="ErgateOptions.MaxConcurrency"/>
+/// lanes each dequeue and run one job at a time; a renewal loop keeps the leases of running
+/// jobs alive; shutdown stops dequeuing, lets running steps finish within the shutdown timeout
+/// and hands unfinished jobs back to the queue.
+/// </summary>
+internal sealed class ErgateWorker(
+    IJobQueue queue,
+    IJobStateStore store,
+    ErgateRuntime runtime,
+    IServiceProvider services,
+    IOptions<ErgateOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<ErgateWorker> logger) : BackgroundService
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly ErgateOptions _options = options.Value;
+    private readonly ConcurrentDictionary<Job, byte> _running = new(ReferenceEqualityComparer.Instance);
+    private int _inFlight;
+    private int _idleStopRequested;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        using var hardStop = new CancellationTokenSource();
+        using var whenStopping = stoppingToken.Register(() => hardStop.CancelAfter(_options.ShutdownTimeout));
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+
+        if (!await RunHooksAsync(runtime.StartingHooks, stoppingToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var signals = new WorkerSignals(stoppingToken, hardStop.Token);
+        var runner = new JobRunner(queue, store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, TimeProvider.System, signals, logger);
+        var stopWhenIdle = _options.StopWhenIdle || runtime.StopWhenIdle;
+        Log.WorkerStarted(logger, _options.MaxConcurrency, string.Join(", ", runtime.WorkflowNames));
+
+        var leaseRenewalInterval = queue.LeaseRenewalInterval;
+        var renewsLeases = leaseRenewalInterval is not null;
+        var lanes = new Task[_options.MaxConcurrency];
+        for (var i = 0; i < lanes.Length; i++)
+        {
+            lanes[i] = Task.Run(() => RunLaneAsync(runner, idle, stopWhenIdle, renewsLeases), CancellationToken.None);
+        }
+
+        var renewal = leaseRenewalInterval is { } interval ? RenewLeasesAsync(interval, hardStop.Token) : Task.CompletedTask;
+        await Task.WhenAll(lanes).ConfigureAwait(false);
+        await hardStop.CancelAsync().ConfigureAwait(false);
+        await renewal.ConfigureAwait(false);
+
+        await RunHooksAsync(runtime.StoppedHooks, CancellationToken.None).ConfigureAwait(false);
+        Log.WorkerStopped(logger);
+        if (stopWhenIdle)
+        {
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task RunLaneAsync(JobRunner runner, CancellationTokenSource idle, bool stopWhenIdle, bool renewsLeases)
+    {
+        var failures = 0;
+        var idleStreak = 0;
+        while (!idle.IsCancellationRequested)
+        {
+            Job? job;
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                job = await queue.DequeueAsync(idle.Token).ConfigureAwait(false);
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (idle.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var delay = Backoff.Delay(failures);
+                Log.Retrying(logger, "Dequeuing", failures, delay, ex);
+                try
+                {
+                    await Task.Delay(delay, idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (job is null)
+            {
+                // Idle twice in a row with nothing running: a job handed back (a retry) while the
+                // first dequeue waited is seen by the second.
+                idleStreak = Volatile.Read(ref _inFlight) == 0 ? idleStreak + 1 : 0;
+                if (stopWhenIdle && idleStreak >= 2 && Interlocked.Exchange(ref _idleStopRequested, 1) == 0)
+                {
+                    Log.StoppingWhenIdle(logger);
+                    await idle.CancelAsync().ConfigureAwait(false);
+                }
+
+                await PollPauseAsync(started, idle.Token).ConfigureAwait(false);
+                continue;
+            }
+
+            idleStreak = 0;
+            Interlocked.Increment(ref _inFlight);
+            var tracked = renewsLeases && _running.TryAdd(job, 0);
+            try
+            {
+                await runner.RunAsync(job).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (tracked)
+                {
+                    _running.TryRemove(job, out _);
+                }
+
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+    }
+
+    /// <summary>A queue that answers "nothing" at once (no long-poll of its own) is polled every <see cref="PollInterval"/> instead of in a busy loop.</summary>
+    private static async Task PollPauseAsync(long dequeueStarted, CancellationToken cancellationToken)
+    {
+        var remaining = PollInterval - Stopwatch.GetElapsedTime(dequeueStarted);
+        if (remaining > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(remaining, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private async Task RenewLeasesAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var job in _running.Keys)
+                {
+                    try
+                    {
+                        await queue.RenewLeaseAsync(job, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        Log.LeaseRenewalFailed(logger, job.Id, ex);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<bool> RunHooksAsync(List<Func<IServiceProvider, CancellationToken, Task>> hooks, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var hook in hooks)
+            {
+                await hook(services, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (Exception ex)
+        {
+            Log.LifespanFailed(logger, ex);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+            return false;
+        }
+    }
+}

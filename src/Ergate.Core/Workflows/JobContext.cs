@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ergate;
+
+/// <summary>
+/// What a step may know about the job it runs in. Ask for it by declaring a parameter of this
+/// type. Construct one yourself to call a step directly in a test.
+/// </summary>
+public sealed class JobContext
+{
+    private readonly Job _job;
+
+    /// <summary>Creates a context for <paramref name="job"/> at step <paramref name="stepName"/>.</summary>
+    public JobContext(Job job, string stepName, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        _job = job;
+        StepName = stepName;
+        Logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The job's id: with <see cref="StepName"/> a natural idempotency key for side effects.</summary>
+    public string JobId => _job.Id;
+
+    /// <summary>The workflow's name.</summary>
+    public string WorkflowName => _job.WorkflowName;
+
+    /// <summary>The step that is running.</summary>
+    public string StepName { get; internal set; }
+
+    /// <summary>The attempt at this step, starting at 1.</summary>
+    public int Attempt => _job.Attempt;
+
+    /// <summary>How many steps of this job have finished.</summary>
+    public int StepsCompleted => _job.StepsCompleted;
+
+    /// <summary>The progress estimate so far, from 0 to 100.</summary>
+    public double PercentCompleted => _job.PercentCompleted;
+
+    /// <summary>How many times the queue has delivered this job (0 when it does not count).</summary>
+    public int DeliveryCount => _job.DeliveryCount;
+
+    /// <summary>The data the producer attached to the job.</summary>
+    public object? UserContext => _job.UserContext;
+
+    /// <summary>The workflow's logger.</summary>
+    public ILogger Logger { get; }
+
+    /// <summary>Reads <see cref="UserContext"/> as <typeparamref name="T"/>.</summary>
+    public T? GetUserContext<T>() => _job.GetUserContext<T>();
+}

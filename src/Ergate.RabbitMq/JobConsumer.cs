@@ -1,0 +1,216 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace Ergate.RabbitMq;
+
+/// <summary>
+/// The work queue's consumer: a dedicated channel with manual acknowledgements and a prefetch,
+/// whose deliveries wait in memory (at most the prefetch) until a worker dequeues them.
+/// </summary>
+/// <remarks>
+/// Every time the channel goes down the consumer starts a new generation: deliveries of an older
+/// generation are void, because the broker has already put them back in the queue, so they are
+/// neither handed out nor acknowledged (RabbitMQ.Client 7 also drops acknowledgements with stale
+/// delivery tags after recovery). The client's automatic recovery brings the channel and its
+/// consumer back after a connection loss; a channel the broker closed on its own (for example
+/// after <c>consumer_timeout</c>) is replaced here.
+/// </remarks>
+internal sealed class JobConsumer : IAsyncDisposable
+{
+    private readonly IConnection _connection;
+    private readonly string _queue;
+    private readonly ushort _prefetch;
+    private readonly ILogger _logger;
+    private readonly Channel<Job> _deliveries = Channel.CreateUnbounded<Job>();
+    private readonly SemaphoreSlim _channelLock = new(1, 1);
+    private IChannel? _channel;
+    private long _generation;
+    private volatile bool _cancelledByBroker;
+    private bool _disposed;
+
+    public JobConsumer(IConnection connection, string queue, ushort prefetch, ILogger logger)
+    {
+        _connection = connection;
+        _queue = queue;
+        _prefetch = prefetch;
+        _logger = logger;
+    }
+
+    /// <summary>Deliveries received and not yet handed out, as jobs whose receipts are <see cref="RabbitMqReceipt"/>s.</summary>
+    public ChannelReader<Job> Deliveries => _deliveries.Reader;
+
+    /// <summary>True when <paramref name="receipt"/> belongs to the channel that is open now, so it can still be acknowledged.</summary>
+    public bool IsCurrent(RabbitMqReceipt receipt) => receipt.Generation == Interlocked.Read(ref _generation);
+
+    /// <summary>
+    /// Starts consuming, or consumes again on a new channel when the broker closed the channel or
+    /// cancelled the consumer (the queue was deleted, say); does nothing while the channel is fine
+    /// or while the client recovers it with its connection.
+    /// </summary>
+    public async ValueTask EnsureConsumingAsync(CancellationToken cancellationToken)
+    {
+        if (!NeedsNewChannel())
+        {
+            return;
+        }
+
+        await _channelLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_disposed || !NeedsNewChannel())
+            {
+                return;
+            }
+
+            if (_channel is not null)
+            {
+                // Closing it voids its deliveries; the broker puts them back in the queue.
+                await _channel.DisposeAsync().ConfigureAwait(false);
+                _channel = null;
+            }
+
+            var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await channel.BasicQosAsync(0, _prefetch, global: false, cancellationToken).ConfigureAwait(false);
+                channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+                var consumer = new AsyncEventingBasicConsumer(channel);
+                consumer.ReceivedAsync += OnReceivedAsync;
+                consumer.UnregisteredAsync += OnCancelledAsync;
+                _cancelledByBroker = false;
+                await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            _channel = channel;
+        }
+        finally
+        {
+            _channelLock.Release();
+        }
+    }
+
+    /// <summary>Hands a delivery out again (a redelivery that waited for the run of the same job to end).</summary>
+    public void Return(Job job) => _deliveries.Writer.TryWrite(job);
+
+    /// <summary>Acknowledges a delivery; a void one (its channel is gone) is left to the broker, which redelivers it.</summary>
+    public async ValueTask AckAsync(RabbitMqReceipt receipt, CancellationToken cancellationToken)
+    {
+        if (!IsCurrent(receipt))
+        {
+            _logger.LogDebug("Delivery {DeliveryTag} is void since the channel went down; RabbitMQ redelivers it.", receipt.DeliveryTag);
+            return;
+        }
+
+        try
+        {
+            await _channel!.BasicAckAsync(receipt.DeliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AlreadyClosedException ex)
+        {
+            _logger.LogDebug(ex, "Could not acknowledge delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.", receipt.DeliveryTag);
+        }
+    }
+
+    /// <summary>Puts a delivery back in the queue at once.</summary>
+    public async ValueTask RequeueAsync(RabbitMqReceipt receipt, CancellationToken cancellationToken)
+    {
+        if (!IsCurrent(receipt))
+        {
+            return;
+        }
+
+        try
+        {
+            await _channel!.BasicNackAsync(receipt.DeliveryTag, multiple: false, requeue: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AlreadyClosedException ex)
+        {
+            _logger.LogDebug(ex, "Could not requeue delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.", receipt.DeliveryTag);
+        }
+    }
+
+    /// <summary>Closes the channel; the broker puts every unacknowledged delivery back in the queue.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _channelLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            _deliveries.Writer.TryComplete();
+            if (_channel is not null)
+            {
+                await _channel.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _channelLock.Release();
+        }
+    }
+
+    private Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
+    {
+        var generation = Interlocked.Read(ref _generation);
+        var receipt = new RabbitMqReceipt(delivery.DeliveryTag, generation, DateTimeOffset.UtcNow);
+        var job = JobSerializer.Deserialize(delivery.Body.Span, receipt);
+        if (job.UnreadableReason is not null)
+        {
+            // Keep the bytes: they go to the dead-letter queue as they came.
+            receipt = receipt with { UnreadableBody = delivery.Body.ToArray() };
+            job = Job.FromUnreadableMessage(job.UnreadableReason, receipt, delivery.BasicProperties.MessageId);
+        }
+
+        job.DeliveryCount = DeliveryCount(delivery);
+        _deliveries.Writer.TryWrite(job);
+        return Task.CompletedTask;
+    }
+
+    private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs reason)
+    {
+        Interlocked.Increment(ref _generation);
+        if (!_disposed && reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
+        {
+            // The next dequeue replaces the channel (see EnsureConsumingAsync).
+            _logger.LogWarning(
+                "RabbitMQ closed the consumer channel of queue {Queue}: {ReplyCode} {ReplyText}. Its unacknowledged jobs go back to the queue and the adapter consumes again. " +
+                "If this is the consumer acknowledgement timeout, raise consumer_timeout above your longest step.",
+                _queue, reason.ReplyCode, reason.ReplyText);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private bool NeedsNewChannel() =>
+        _channel is null || _cancelledByBroker || Channels.ClosedByBroker(_connection, _channel);
+
+    private Task OnCancelledAsync(object sender, ConsumerEventArgs args)
+    {
+        if (!_disposed && _channel is { IsOpen: true })
+        {
+            // The next dequeue consumes again on a new channel (see EnsureConsumingAsync).
+            _cancelledByBroker = true;
+            _logger.LogWarning("RabbitMQ cancelled the consumer of queue {Queue} (was the queue deleted?); consuming again.", _queue);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static int DeliveryCount(BasicDeliverEventArgs delivery)
+    {
+        // Quorum queues count earlier deliveries; classic queues only say whether there were any.
+        if (delivery.BasicProperties.Headers?.TryGetValue("x-delivery-count", out var count) == true && count is not null)
+        {
+            return (int)Convert.ToInt64(count, System.Globalization.CultureInfo.InvariantCulture) + 1;
+        }
+
+        return delivery.Redelivered ? 2 : 1;
+    }
+}

@@ -1,0 +1,391 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace Ergate.RabbitMq;
+
+/// <summary>
+/// A job queue on RabbitMQ: persistent messages confirmed by the broker, manual
+/// acknowledgements with a prefetch, a dead-letter queue with the reason in headers, and delays
+/// through TTL queues (no plugin needed). Any number of worker processes can share one queue.
+/// </summary>
+/// <remarks>
+/// <para>One connection per instance (register one instance per process), with automatic
+/// recovery: after a broker restart or a network failure the client reconnects, declares the
+/// queues again and the consumer resumes by itself. Deliveries in flight when the connection
+/// dropped are redelivered by the broker; their late acknowledgements are dropped.</para>
+/// <para>Complete acknowledges the delivery. Abandon and dead-letter publish the job's current
+/// state (to the work queue, a delay queue or the dead-letter queue) and, once the broker
+/// confirmed that, acknowledge the delivery. Delays are never early and at most about 100 ms
+/// late (see docs/rabbitmq.md).</para>
+/// <para>RabbitMQ is not a state store: pair this queue with a state store such as the Redis or
+/// in-memory one.</para>
+/// </remarks>
+public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
+{
+    private const ushort DefaultPrefetch = 32;
+
+    private readonly RabbitMqOptions _options;
+    private readonly RabbitMqTopology _topology;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _startLock = new(1, 1);
+    private readonly Dictionary<string, List<Job>?> _running = [];
+    private IConnection? _connection;
+    private ConfirmedPublisher? _publisher;
+    private JobConsumer? _consumer;
+
+    /// <summary>Creates the queue; it connects on first use.</summary>
+    /// <exception cref="ArgumentException">An option cannot work (the message names it).</exception>
+    /// <param name="options">Broker, queue and limits. <see cref="RabbitMqOptions.Prefetch"/> null means 32 here (<c>UseRabbitMq</c> ties it to the worker's concurrency).</param>
+    /// <param name="logger">Where connection trouble is reported; nothing when null.</param>
+    public RabbitMqJobQueue(RabbitMqOptions options, ILogger<RabbitMqJobQueue>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _topology = new RabbitMqTopology(options.QueueName, options.QueueType);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The work queue's name.</summary>
+    public string QueueName => _topology.WorkQueue;
+
+    /// <summary>The dead-letter queue's name: dead-lettered jobs wait there with <see cref="RabbitMqHeaders"/>.</summary>
+    public string DeadLetterQueueName => _topology.DeadLetterQueue;
+
+    /// <summary>
+    /// AMQP 0-9-1 has no lease to renew: a delivery stays with its consumer until the broker's
+    /// <c>consumer_timeout</c>. The worker's renewals let the adapter warn before that timeout.
+    /// </summary>
+    public TimeSpan? LeaseRenewalInterval => _options.ConsumerTimeout / 10;
+
+    /// <summary>
+    /// Connects and declares (or, with <see cref="RabbitMqOptions.DeclareTopology"/> false,
+    /// checks) the queues now rather than on first use, so a wrong URI or topology shows at
+    /// start. Retries an unreachable broker until <see cref="RabbitMqOptions.PublishTimeout"/>.
+    /// </summary>
+    public async ValueTask ConnectAsync(CancellationToken cancellationToken = default) =>
+        await ConnectCoreAsync(DateTimeOffset.UtcNow + _options.PublishTimeout, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async ValueTask EnqueueAsync(Job job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var publisher = await ConnectCoreAsync(retryUntil: DateTimeOffset.UtcNow + _options.PublishTimeout, cancellationToken).ConfigureAwait(false);
+        await PublishJobAsync(publisher, job, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<Job?> DequeueAsync(CancellationToken cancellationToken)
+    {
+        var consumer = await StartConsumingAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            if (!consumer.Deliveries.TryRead(out var job))
+            {
+                job = await WaitForDeliveryAsync(consumer, cancellationToken).ConfigureAwait(false);
+                if (job is null)
+                {
+                    return null;
+                }
+            }
+
+            var receipt = (RabbitMqReceipt)job.Receipt!;
+            if (!consumer.IsCurrent(receipt))
+            {
+                continue; // The broker already put it back in the queue.
+            }
+
+            if (job.UnreadableReason is null && job.RequestedStartTime - DateTimeOffset.UtcNow > RabbitMqTopology.DueTolerance)
+            {
+                await DelayAgainAsync(consumer, job, receipt, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (StartRun(job))
+            {
+                return job;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask CompleteAsync(Job job, CancellationToken cancellationToken = default) =>
+        FinishAsync(job, publish: null, cancellationToken);
+
+    /// <summary>
+    /// Publishes the job's current state back to the work queue (or, with a delay, to a delay
+    /// queue) and then acknowledges the delivery.
+    /// </summary>
+    public ValueTask AbandonAsync(Job job, TimeSpan delay, CancellationToken cancellationToken = default) =>
+        FinishAsync(job, _ =>
+        {
+            job.RequestedStartTime = delay > TimeSpan.Zero ? DateTimeOffset.UtcNow + delay : null;
+            return PublishJobAsync(_publisher!, job, cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Publishes the job (or, for a message that was not a job, its original bytes) to the
+    /// dead-letter queue with the reason, the exception type and the time in headers (see
+    /// <see cref="RabbitMqHeaders"/>), then acknowledges the delivery.
+    /// </summary>
+    public ValueTask DeadLetterAsync(Job job, string reason, CancellationToken cancellationToken = default) =>
+        FinishAsync(job, receipt =>
+        {
+            var properties = MessageProperties(job);
+            properties.Headers = new Dictionary<string, object?>
+            {
+                [RabbitMqHeaders.Reason] = reason,
+                [RabbitMqHeaders.ExceptionType] = job.Error?.ExceptionType,
+                [RabbitMqHeaders.DeadLetteredAt] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+                [RabbitMqHeaders.SourceQueue] = _topology.WorkQueue,
+            };
+            var body = receipt.UnreadableBody ?? JobSerializer.Serialize(job);
+            return _publisher!.PublishAsync(_topology.DeadLetterQueue, properties, body, cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>Warns when a job has held its delivery for most of the broker's consumer timeout.</summary>
+    public ValueTask RenewLeaseAsync(Job job, CancellationToken cancellationToken = default)
+    {
+        var (_, receipt) = DeliveryOf(job);
+        var held = DateTimeOffset.UtcNow - receipt.ReceivedAt;
+        if (held > _options.ConsumerTimeout * 0.75)
+        {
+            _logger.LogWarning(
+                "Job {JobId} has run for {Held} of RabbitMQ's consumer timeout ({ConsumerTimeout}); when it passes, the broker closes the channel and redelivers the job. Raise consumer_timeout.",
+                job.Id, held, _options.ConsumerTimeout);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Closes the channels and the connection; jobs not yet acknowledged go back to the queue.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_consumer is not null)
+        {
+            await _consumer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_publisher is not null)
+        {
+            await _publisher.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.CloseAsync().ConfigureAwait(false);
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _startLock.Dispose();
+    }
+
+    private async ValueTask<Job?> WaitForDeliveryAsync(JobConsumer consumer, CancellationToken cancellationToken)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(_options.IdleTimeout);
+        try
+        {
+            return await consumer.Deliveries.ReadAsync(idle.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    // Publishes what replaces the delivery (if anything), then acknowledges it. A void delivery
+    // (its channel went down) is neither: the broker has already put the message back.
+    private async ValueTask FinishAsync(Job job, Func<RabbitMqReceipt, ValueTask>? publish, CancellationToken cancellationToken)
+    {
+        var (consumer, receipt) = DeliveryOf(job);
+        try
+        {
+            if (consumer.IsCurrent(receipt))
+            {
+                if (publish is not null)
+                {
+                    await publish(receipt).ConfigureAwait(false);
+                }
+
+                await consumer.AckAsync(receipt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            EndRun(consumer, job);
+        }
+    }
+
+    private async ValueTask PublishJobAsync(ConfirmedPublisher publisher, Job job, CancellationToken cancellationToken)
+    {
+        var queue = job.RequestedStartTime - DateTimeOffset.UtcNow is { } remaining && remaining > RabbitMqTopology.DueTolerance
+            ? _topology.DelayQueue(RabbitMqTopology.LevelFor(remaining))
+            : _topology.WorkQueue;
+        await publisher.PublishAsync(queue, MessageProperties(job), JobSerializer.Serialize(job), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask DelayAgainAsync(JobConsumer consumer, Job job, RabbitMqReceipt receipt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishJobAsync(_publisher!, job, cancellationToken).ConfigureAwait(false);
+            await consumer.AckAsync(receipt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            _logger.LogError(ex, "Could not send job {JobId} on to its next delay queue; it goes back to the work queue.", job.Id);
+            await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
+            await consumer.RequeueAsync(receipt, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static BasicProperties MessageProperties(Job job) => new()
+    {
+        Persistent = true,
+        MessageId = job.Id,
+        ContentType = "application/json",
+        Type = job.WorkflowName,
+    };
+
+    // A redelivery of a job this process is still running (its channel went down meanwhile)
+    // waits until that run ends, so that two runs of one job never overlap here.
+    private bool StartRun(Job job)
+    {
+        lock (_running)
+        {
+            if (_running.TryGetValue(job.Id, out var waiting))
+            {
+                (waiting ??= []).Add(job);
+                _running[job.Id] = waiting;
+                return false;
+            }
+
+            _running.Add(job.Id, null);
+            return true;
+        }
+    }
+
+    private void EndRun(JobConsumer consumer, Job job)
+    {
+        List<Job>? waiting;
+        lock (_running)
+        {
+            if (!_running.Remove(job.Id, out waiting))
+            {
+                return;
+            }
+        }
+
+        foreach (var redelivery in waiting ?? [])
+        {
+            consumer.Return(redelivery);
+        }
+    }
+
+    private (JobConsumer Consumer, RabbitMqReceipt Receipt) DeliveryOf(Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (job.Receipt is not RabbitMqReceipt receipt || _consumer is null)
+        {
+            throw new InvalidOperationException($"Job {job.Id} was not dequeued from this RabbitMQ queue.");
+        }
+
+        return (_consumer, receipt);
+    }
+
+    private async ValueTask<JobConsumer> StartConsumingAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await ConnectCoreAsync(DateTimeOffset.MaxValue, cancellationToken).ConfigureAwait(false);
+                await _consumer!.EnsureConsumingAsync(cancellationToken).ConfigureAwait(false);
+                return _consumer;
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+            {
+                _logger.LogWarning("Could not consume RabbitMQ queue {Queue} ({Reason}); retrying in {Delay}.", _topology.WorkQueue, ex.Message, _options.ReconnectInterval);
+                await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<ConfirmedPublisher> ConnectCoreAsync(DateTimeOffset retryUntil, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _publisher) is { } publisher)
+        {
+            return publisher;
+        }
+
+        await _startLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (_publisher is null)
+            {
+                try
+                {
+                    var connection = await NewConnectionFactory().CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await _topology.DeclareAsync(connection, _options.DeclareTopology, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await connection.DisposeAsync().ConfigureAwait(false);
+                        throw;
+                    }
+
+                    connection.ConnectionShutdownAsync += OnConnectionLostAsync;
+                    connection.RecoverySucceededAsync += OnReconnectedAsync;
+                    _connection = connection;
+                    _consumer = new JobConsumer(connection, _topology.WorkQueue, _options.Prefetch ?? DefaultPrefetch, _logger);
+                    Volatile.Write(ref _publisher, new ConfirmedPublisher(connection, _options, _logger));
+                }
+                catch (BrokerUnreachableException ex) when (retryUntil - DateTimeOffset.UtcNow > _options.ReconnectInterval)
+                {
+                    _logger.LogWarning("RabbitMQ at {Host}:{Port} is unreachable ({Reason}); retrying in {Delay}.", _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, _options.ReconnectInterval);
+                    await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return _publisher;
+        }
+        finally
+        {
+            _startLock.Release();
+        }
+    }
+
+    private Task OnConnectionLostAsync(object sender, ShutdownEventArgs reason)
+    {
+        if (reason.Initiator != ShutdownInitiator.Application)
+        {
+            _logger.LogWarning(
+                "Lost the connection to RabbitMQ at {Host}:{Port} ({ReplyCode} {ReplyText}); reconnecting every {Interval}. Jobs not yet acknowledged are redelivered; enqueues wait up to {PublishTimeout}.",
+                _options.Uri.Host, _options.Uri.Port, reason.ReplyCode, reason.ReplyText, _options.ReconnectInterval, _options.PublishTimeout);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnReconnectedAsync(object sender, AsyncEventArgs args)
+    {
+        _logger.LogInformation("Reconnected to RabbitMQ at {Host}:{Port}; consuming queue {Queue} again.", _options.Uri.Host, _options.Uri.Port, _topology.WorkQueue);
+        return Task.CompletedTask;
+    }
+
+    private ConnectionFactory NewConnectionFactory() => new()
+    {
+        Uri = _options.Uri,
+        AutomaticRecoveryEnabled = true,
+        TopologyRecoveryEnabled = true,
+        NetworkRecoveryInterval = _options.ReconnectInterval,
+        ClientProvidedName = _options.ConnectionName ?? $"ergate:{Environment.ProcessId}",
+    };
+}

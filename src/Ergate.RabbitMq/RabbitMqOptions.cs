@@ -1,0 +1,83 @@
+namespace Ergate.RabbitMq;
+
+/// <summary>
+/// How the adapter talks to RabbitMQ. Bound from the <c>Ergate:RabbitMq</c> configuration
+/// section by <c>builder.UseRabbitMq(...)</c>, for example <c>Ergate__RabbitMq__QueueName</c>.
+/// </summary>
+public sealed class RabbitMqOptions
+{
+    /// <summary>The configuration section these options are read from.</summary>
+    public const string SectionName = "Ergate:RabbitMq";
+
+    /// <summary>The broker's AMQP URI, with user, password and virtual host (default <c>amqp://guest:guest@localhost:5672/</c>).</summary>
+    public Uri Uri { get; set; } = new("amqp://guest:guest@localhost:5672/");
+
+    /// <summary>
+    /// The work queue (default <c>ergate-jobs</c>). The dead-letter queue is
+    /// <c>&lt;name&gt;.dead-letter</c> and the delay queues are <c>&lt;name&gt;.delay.&lt;ms&gt;</c>.
+    /// </summary>
+    public string QueueName { get; set; } = "ergate-jobs";
+
+    /// <summary>
+    /// How many unacknowledged deliveries the broker sends this process ahead of time. Null (the
+    /// default) ties it to the worker: twice <see cref="ErgateOptions.MaxConcurrency"/>.
+    /// </summary>
+    public ushort? Prefetch { get; set; }
+
+    /// <summary>The type of the queues the adapter declares (default <see cref="RabbitMqQueueType.Quorum"/>).</summary>
+    public RabbitMqQueueType QueueType { get; set; } = RabbitMqQueueType.Quorum;
+
+    /// <summary>
+    /// Declare the queues at start (the default). When false the adapter uses an existing
+    /// topology: it checks that the work queue exists, and a publish to a missing dead-letter or
+    /// delay queue fails with an error instead of being dropped.
+    /// </summary>
+    public bool DeclareTopology { get; set; } = true;
+
+    /// <summary>
+    /// How long an enqueue (and the publish behind abandon and dead-letter) may take, waiting for
+    /// the broker's confirm and, while the broker is unreachable, for the connection to come back
+    /// (default 30 s). After that the caller gets a <see cref="TimeoutException"/>.
+    /// </summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many publishes may wait for their confirms at once (default 256); more wait their turn.</summary>
+    public int MaxPublishesInFlight { get; set; } = 256;
+
+    /// <summary>How long a dequeue waits for a delivery before it reports the queue idle (default 1 s).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the client waits between attempts to reconnect to a broker that went away (default 5 s).</summary>
+    public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The broker's <c>consumer_timeout</c> (RabbitMQ's default is 30 minutes). A step that runs
+    /// longer makes the broker close the consumer's channel; the adapter logs a warning when a job
+    /// comes close to it. Raise the broker setting above your longest step (see docs/rabbitmq.md).
+    /// </summary>
+    public TimeSpan ConsumerTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The connection name shown in the management UI (default: the process name).</summary>
+    public string? ConnectionName { get; set; }
+
+    /// <summary>Throws when a value cannot work, naming the option.</summary>
+    internal void Validate()
+    {
+        Check(Uri is { Scheme: "amqp" or "amqps" }, nameof(Uri), "must be an amqp:// or amqps:// URI");
+        Check(!string.IsNullOrWhiteSpace(QueueName), nameof(QueueName), "cannot be empty");
+        Check(Prefetch is null or > 0, nameof(Prefetch), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)");
+        Check(MaxPublishesInFlight > 0, nameof(MaxPublishesInFlight), "must be at least 1");
+        Check(PublishTimeout > TimeSpan.Zero, nameof(PublishTimeout), "must be positive");
+        Check(IdleTimeout > TimeSpan.Zero, nameof(IdleTimeout), "must be positive");
+        Check(ReconnectInterval > TimeSpan.Zero, nameof(ReconnectInterval), "must be positive");
+        Check(ConsumerTimeout > TimeSpan.Zero, nameof(ConsumerTimeout), "must be positive");
+    }
+
+    private static void Check(bool valid, string option, string rule)
+    {
+        if (!valid)
+        {
+            throw new ArgumentException($"{SectionName}:{option} {rule}.", option);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using StackExchange.Redis;
+
+namespace Ergate.Redis;
+
+/// <summary>
+/// The names of every key Ergate writes, all under the hash tag <c>{prefix}</c> so that a
+/// cluster keeps them in one slot.
+/// </summary>
+internal sealed class RedisKeys
+{
+    private static readonly JobStatus[] Statuses = Enum.GetValues<JobStatus>();
+    private readonly string _root;
+
+    public RedisKeys(RedisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.KeyPrefix);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.QueueName);
+        _root = "{" + options.KeyPrefix + "}";
+        var queue = $"{_root}:queue:{options.QueueName}";
+        Stream = queue;
+        Delayed = queue + ":delayed";
+        DeadLetters = queue + ":dead";
+        AllJobs = _root + ":jobs:all";
+        StatusIndexes = Array.ConvertAll(Statuses, status => (RedisKey)$"{_root}:jobs:status:{status}");
+    }
+
+    /// <summary>The stream the workers' consumer group reads.</summary>
+    public RedisKey Stream { get; }
+
+    /// <summary>The sorted set of jobs waiting for their start time, scored by due time (ms).</summary>
+    public RedisKey Delayed { get; }
+
+    /// <summary>The stream of dead-lettered jobs with their reasons.</summary>
+    public RedisKey DeadLetters { get; }
+
+    /// <summary>The index of every stored job, scored by creation time (ms).</summary>
+    public RedisKey AllJobs { get; }
+
+    /// <summary>One index per status, in the order of <see cref="Enum.GetValues{TEnum}()"/>.</summary>
+    public RedisKey[] StatusIndexes { get; }
+
+    /// <summary>The position of <paramref name="status"/> in <see cref="StatusIndexes"/>.</summary>
+    public static int StatusIndex(JobStatus status) => Array.IndexOf(Statuses, status);
+
+    /// <summary>The key holding a job's JSON state.</summary>
+    public RedisKey Job(string jobId) => $"{_root}:job:{jobId}";
+
+    /// <summary>The index of the stored jobs of one workflow.</summary>
+    public RedisKey Workflow(string workflowName) => $"{_root}:jobs:workflow:{workflowName}";
+}

@@ -1,0 +1,61 @@
+namespace Ergate.Redis;
+
+/// <summary>
+/// How Ergate uses Redis. Bound from the <c>Ergate:Redis</c> configuration section
+/// (<c>appsettings.json</c>, environment variables such as <c>Ergate__Redis__ConnectionString</c>)
+/// and adjustable in code through <c>builder.UseRedis(connectionString, options =&gt; ...)</c>.
+/// </summary>
+public sealed class RedisOptions
+{
+    /// <summary>The configuration section these options are read from.</summary>
+    public const string SectionName = "Ergate:Redis";
+
+    /// <summary>
+    /// A StackExchange.Redis connection string (default <c>localhost:6379</c>), with the password
+    /// and TLS settings when the server needs them, for example
+    /// <c>redis.example.com:6380,password=...,ssl=true</c>. It is never logged.
+    /// </summary>
+    public string ConnectionString { get; set; } = "localhost:6379";
+
+    /// <summary>
+    /// Starts every key Ergate writes (default <c>ergate</c>). It is written as a hash tag,
+    /// <c>{ergate}:...</c>, so that on a Redis Cluster all of Ergate's keys share one slot and
+    /// its scripts and transactions can touch several of them at once.
+    /// </summary>
+    public string KeyPrefix { get; set; } = "ergate";
+
+    /// <summary>The name of the job queue (default <c>jobs</c>); workers and producers of one queue use the same name.</summary>
+    public string QueueName { get; set; } = "jobs";
+
+    /// <summary>
+    /// This worker's name in the stream's consumer group; a unique name per process when null
+    /// (the default: machine name, process id and a random suffix). Two live processes must
+    /// never share a name.
+    /// </summary>
+    public string? ConsumerName { get; set; }
+
+    /// <summary>
+    /// How long a delivered job stays with its worker without a lease renewal before another
+    /// worker may claim it (default 30 s). The worker renews the lease of a running job every
+    /// third of this, so only a worker that died (or hangs) loses its jobs.
+    /// </summary>
+    public TimeSpan LeaseTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the state of a completed, failed or aborted job is kept; forever when null (the
+    /// default). Expired jobs drop out of the listings.
+    /// </summary>
+    public TimeSpan? FinishedJobTtl { get; set; }
+
+    /// <summary>
+    /// How many stream entries one read fetches at most; null (the default) uses the worker's
+    /// <c>MaxConcurrency</c> (16 for a queue created by hand).
+    /// </summary>
+    public int? ReadBatchSize { get; set; }
+
+    /// <summary>
+    /// How long a dequeue waits for a new job before it reports the queue idle (default 1 s).
+    /// It is also the longest a due delayed job waits before it is moved to the stream.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,177 @@
+using System.Runtime.CompilerServices;
+using StackExchange.Redis;
+
+namespace Ergate.Redis;
+
+/// <summary>
+/// Keeps each job's state as one JSON string key, with sorted-set indexes (all jobs, by
+/// status, by workflow; scored by creation time) for listings, newest first. A script writes
+/// the state and updates the indexes in one atomic step, so a listing never disagrees with the
+/// stored state. Finished jobs can expire (<see cref="RedisOptions.FinishedJobTtl"/>); the
+/// listings drop expired jobs as they come across them.
+/// </summary>
+public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery
+{
+    // KEYS: job, all, workflow, one index per status. ARGV: json, id, score, status index, ttl (ms, 0 = none).
+    // A job already in its status's index (most writes: the step after a step) needs only the SET.
+    private const string UpdateScript = """
+        if tonumber(ARGV[5]) > 0 then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
+        else
+          redis.call('SET', KEYS[1], ARGV[1])
+        end
+        local status = tonumber(ARGV[4])
+        if redis.call('ZSCORE', KEYS[4 + status], ARGV[2]) then
+          return 0
+        end
+        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+        redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+        for i = 4, #KEYS do
+          if i - 4 == status then
+            redis.call('ZADD', KEYS[i], ARGV[3], ARGV[2])
+          else
+            redis.call('ZREM', KEYS[i], ARGV[2])
+          end
+        end
+        return 1
+        """;
+
+    private const int MinPageSize = 100;
+    private readonly IDatabase _database;
+    private readonly RedisKeys _keys;
+    private readonly long _finishedTtlMs;
+
+    /// <summary>Creates a store over <paramref name="connection"/>.</summary>
+    /// <param name="connection">The process's shared connection.</param>
+    /// <param name="options">The key prefix and the time to keep finished jobs.</param>
+    public RedisJobStateStore(IConnectionMultiplexer connection, RedisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.FinishedJobTtl is { } ttl)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero);
+        }
+
+        _database = connection.GetDatabase();
+        _keys = new RedisKeys(options);
+        KeyPrefix = options.KeyPrefix;
+        _finishedTtlMs = (long)(options.FinishedJobTtl?.TotalMilliseconds ?? 0);
+    }
+
+    /// <summary>States read ahead by a queue on the same connection and key prefix (see <see cref="RedisStatePrefetch"/>).</summary>
+    internal RedisStatePrefetch Prefetch { get; } = new();
+
+    /// <summary>The key prefix this store writes under.</summary>
+    internal string KeyPrefix { get; }
+
+    /// <inheritdoc />
+    public async ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        Prefetch.Forget(job.Id);
+        var keys = new RedisKey[3 + _keys.StatusIndexes.Length];
+        keys[0] = _keys.Job(job.Id);
+        keys[1] = _keys.AllJobs;
+        keys[2] = _keys.Workflow(job.WorkflowName);
+        _keys.StatusIndexes.CopyTo(keys, 3);
+        await _database.ScriptEvaluateAsync(UpdateScript, keys,
+        [
+            JobSerializer.Serialize(job),
+            job.Id,
+            job.CreatedAt.ToUnixTimeMilliseconds(),
+            RedisKeys.StatusIndex(job.Status),
+            job.Status.IsFinished() ? _finishedTtlMs : 0,
+        ]).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">What is stored under the job's key is not a job.</exception>
+    public ValueTask<Job?> GetAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        return Prefetch.TryTake(jobId, out var prefetched)
+            ? ValueTask.FromResult<Job?>(prefetched.IsNull ? null : Read(jobId, prefetched))
+            : ReadAsync(jobId);
+    }
+
+    private async ValueTask<Job?> ReadAsync(string jobId)
+    {
+        var stored = await _database.StringGetAsync(_keys.Job(jobId)).ConfigureAwait(false);
+        return stored.IsNull ? null : Read(jobId, stored);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Walks the narrowest index (the workflow's, else the status's, else all jobs) newest first,
+    /// a page at a time, and filters by the other criterion.
+    /// </remarks>
+    public async IAsyncEnumerable<Job> ListAsync(JobQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit <= 0)
+        {
+            yield break;
+        }
+
+        var index = query.WorkflowName is not null ? _keys.Workflow(query.WorkflowName)
+            : query.Status is { } status ? _keys.StatusIndexes[RedisKeys.StatusIndex(status)]
+            : _keys.AllJobs;
+        var pageSize = Math.Max(MinPageSize, query.Limit);
+        var listed = 0;
+        for (long start = 0; listed < query.Limit; start += pageSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var ids = await _database.SortedSetRangeByRankAsync(index, start, start + pageSize - 1, Order.Descending).ConfigureAwait(false);
+            if (ids.Length == 0)
+            {
+                yield break;
+            }
+
+            var states = await _database.StringGetAsync(Array.ConvertAll(ids, id => _keys.Job(id!))).ConfigureAwait(false);
+            var expired = new List<RedisValue>();
+            for (var i = 0; i < ids.Length && listed < query.Limit; i++)
+            {
+                if (states[i].IsNull)
+                {
+                    expired.Add(ids[i]);
+                    continue;
+                }
+
+                var job = Read(ids[i]!, states[i]);
+                if ((query.Status is null || job.Status == query.Status) && (query.WorkflowName is null || job.WorkflowName == query.WorkflowName))
+                {
+                    listed++;
+                    yield return job;
+                }
+            }
+
+            if (expired.Count > 0)
+            {
+                await ForgetExpiredAsync(index, [.. expired]).ConfigureAwait(false);
+                start -= expired.Count;
+            }
+        }
+    }
+
+    private async Task ForgetExpiredAsync(RedisKey index, RedisValue[] ids)
+    {
+        var batch = _database.CreateBatch();
+        var removals = new List<Task> { batch.SortedSetRemoveAsync(index, ids), batch.SortedSetRemoveAsync(_keys.AllJobs, ids) };
+        foreach (var statusIndex in _keys.StatusIndexes)
+        {
+            removals.Add(batch.SortedSetRemoveAsync(statusIndex, ids));
+        }
+
+        batch.Execute();
+        await Task.WhenAll(removals).ConfigureAwait(false);
+    }
+
+    private static Job Read(string jobId, RedisValue stored)
+    {
+        var job = JobSerializer.Deserialize((byte[])stored!);
+        return job.UnreadableReason is null
+            ? job
+            : throw new InvalidDataException($"The stored state of job '{jobId}' is not a job: {job.UnreadableReason}");
+    }
+}

@@ -1,0 +1,44 @@
+using Ergate.ServiceBus;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Ergate;
+
+/// <summary>Plugs the Azure Service Bus queue into an Ergate app.</summary>
+public static class ServiceBusAppBuilderExtensions
+{
+    /// <summary>
+    /// Uses an Azure Service Bus queue as the job queue. Options are bound from the
+    /// <c>Ergate:ServiceBus</c> configuration section, then <paramref name="connectionString"/>
+    /// (when given) and <paramref name="configure"/> are applied. The receiver's prefetch follows
+    /// <see cref="ErgateOptions.MaxConcurrency"/> unless <see cref="ServiceBusOptions.PrefetchCount"/> is set.
+    /// </summary>
+    /// <param name="builder">The app builder.</param>
+    /// <param name="connectionString">
+    /// A connection string as the Azure portal shows it, with <c>EntityPath</c> naming the queue
+    /// (or set <see cref="ServiceBusOptions.QueueName"/>); null to take it from configuration.
+    /// </param>
+    /// <param name="configure">Changes the options in code.</param>
+    public static ErgateAppBuilder UseServiceBus(this ErgateAppBuilder builder, string? connectionString = null, Action<ServiceBusOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<ServiceBusOptions>()
+            .BindConfiguration(ServiceBusOptions.SectionName)
+            .Configure(options =>
+            {
+                if (connectionString is not null)
+                {
+                    options.ConnectionString = connectionString;
+                }
+
+                configure?.Invoke(options);
+            });
+        return builder.UseQueue(services =>
+        {
+            var options = services.GetRequiredService<IOptions<ServiceBusOptions>>().Value.Clone();
+            options.PrefetchCount ??= services.GetRequiredService<IOptions<ErgateOptions>>().Value.MaxConcurrency;
+            return new ServiceBusJobQueue(options, services.GetService<ILogger<ServiceBusJobQueue>>());
+        });
+    }
+}

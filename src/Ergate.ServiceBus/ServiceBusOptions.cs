@@ -1,0 +1,76 @@
+using System.Net.Security;
+
+namespace Ergate.ServiceBus;
+
+/// <summary>
+/// How the Service Bus queue connects and settles messages. Bound from the
+/// <c>Ergate:ServiceBus</c> configuration section by <c>builder.UseServiceBus(...)</c>.
+/// </summary>
+public sealed class ServiceBusOptions
+{
+    /// <summary>The configuration section these options are read from.</summary>
+    public const string SectionName = "Ergate:ServiceBus";
+
+    /// <summary>The connection string (see <see cref="ServiceBusConnectionString"/>).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The queue; when null the connection string's <c>EntityPath</c> names it.</summary>
+    public string? QueueName { get; set; }
+
+    /// <summary>How the connection authenticates (default: a SAS token through <c>$cbs</c>, as Service Bus expects).</summary>
+    public ServiceBusAuthentication Authentication { get; set; } = ServiceBusAuthentication.SharedAccessToken;
+
+    /// <summary>The outcome for a job given back without delay (default <see cref="AbandonOutcome.Modified"/>).</summary>
+    public AbandonOutcome AbandonOutcome { get; set; } = AbandonOutcome.Modified;
+
+    /// <summary>
+    /// How many messages the receiver fetches ahead of the worker (its link credit). Null (the
+    /// default) uses the worker's <see cref="ErgateOptions.MaxConcurrency"/>. Prefetched messages
+    /// are locked on Service Bus while they wait, so keep it small next to the lock duration.
+    /// </summary>
+    public int? PrefetchCount { get; set; }
+
+    /// <summary>How long a dequeue waits for a message before it reports the queue idle (default 1 s).</summary>
+    public TimeSpan IdleWait { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often the worker renews the lock of a job it is still running, through the
+    /// <c>com.microsoft:renew-lock</c> management operation (default 20 s; keep it well under the
+    /// queue's lock duration, 60 s by default in Azure). Null turns renewal off, for brokers whose
+    /// deliveries have no lock that expires (RabbitMQ).
+    /// </summary>
+    public TimeSpan? LockRenewalInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a SAS token made from the key is valid (default 1 h); it is renewed at 80 % of that.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long one send, management request or connection attempt may take (default 30 s).</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The first wait before reconnecting after the connection dropped (default 200 ms); it doubles up to <see cref="MaxReconnectDelay"/>.</summary>
+    public TimeSpan MinReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest wait between reconnection attempts (default 10 s).</summary>
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Checks the broker's TLS certificate; null (the default) trusts what the operating system
+    /// trusts, which is right for Azure. Set it for a broker whose certificate comes from a private
+    /// CA (pin its thumbprint); never to accept every certificate.
+    /// </summary>
+    public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
+
+    /// <summary>A copy of these options.</summary>
+    internal ServiceBusOptions Clone() => (ServiceBusOptions)MemberwiseClone();
+
+    /// <summary>What is wrong with these options, or null when nothing is.</summary>
+    internal string? Problem() =>
+        string.IsNullOrWhiteSpace(ConnectionString) ? $"{SectionName}:ConnectionString is required."
+        : PrefetchCount is < 1 ? $"{SectionName}:PrefetchCount must be at least 1 (or unset to follow Ergate:MaxConcurrency)."
+        : IdleWait <= TimeSpan.Zero ? $"{SectionName}:IdleWait must be positive."
+        : LockRenewalInterval <= TimeSpan.Zero ? $"{SectionName}:LockRenewalInterval must be positive (or empty to turn renewal off)."
+        : TokenLifetime <= TimeSpan.Zero ? $"{SectionName}:TokenLifetime must be positive."
+        : OperationTimeout <= TimeSpan.Zero ? $"{SectionName}:OperationTimeout must be positive."
+        : MinReconnectDelay <= TimeSpan.Zero || MaxReconnectDelay < MinReconnectDelay ? $"{SectionName}:MinReconnectDelay must be positive and MaxReconnectDelay at least as long."
+        : null;
+}

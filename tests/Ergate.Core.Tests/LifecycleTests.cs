@@ -1,0 +1,172 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ergate.Core.Tests;
+
+/// <summary>Lifespan hooks, job hooks, lease renewal and graceful shutdown.</summary>
+public sealed class LifecycleTests
+{
+    private readonly Journal _journal = new();
+
+    private sealed class Connection
+    {
+        public bool Open { get; set; }
+    }
+
+    [Fact]
+    public async Task Lifespan_runs_before_the_first_job_and_after_the_last_with_services()
+    {
+        var workflow = new Workflow("wf");
+        workflow.Step("use", ([FromServices] Connection connection) => _journal.Add($"step sees open={connection.Open}"));
+        var app = TestApp.Create(new InMemoryJobQueue(TimeSpan.FromMilliseconds(50)), new InMemoryJobStateStore(), b => b.Services.AddSingleton<Connection>(), workflow);
+        app.OnStarting((services, _) => { services.GetRequiredService<Connection>().Open = true; _journal.Add("starting"); return Task.CompletedTask; });
+        app.OnStopped((services, _) => { services.GetRequiredService<Connection>().Open = false; _journal.Add("stopped"); return Task.CompletedTask; });
+
+        await app.RunUntilIdleAsync(new Job("j1", "wf"), new Job("j2", "wf"));
+
+        Assert.Equal(["starting", "step sees open=True", "step sees open=True", "stopped"], _journal.Entries);
+    }
+
+    [Fact]
+    public async Task Failing_startup_hook_stops_the_app_without_running_jobs()
+    {
+        var workflow = new Workflow("wf");
+        workflow.Step("never", () => _journal.Add("ran"));
+        var app = TestApp.Create(new InMemoryJobQueue(TimeSpan.FromMilliseconds(50)), new InMemoryJobStateStore(), null, workflow);
+        app.OnStarting((_, _) => throw new InvalidOperationException("no database"));
+
+        try
+        {
+            await app.RunUntilIdleAsync(new Job("j1", "wf"));
+        }
+        finally
+        {
+            Environment.ExitCode = 0;
+        }
+
+        Assert.Empty(_journal.Entries);
+    }
+
+    [Fact]
+    public async Task Job_hooks_report_started_steps_completed_and_failed()
+    {
+        var ok = new Workflow("ok");
+        ok.Step("a", () => { });
+        ok.Step("b", () => { });
+        var bad = new Workflow("bad");
+        bad.Step("boom", new Action(() => throw new InvalidOperationException("boom")));
+        var app = TestApp.Create(new InMemoryJobQueue(TimeSpan.FromMilliseconds(50)), new InMemoryJobStateStore(), b => b.Configure(o => o.MaxConcurrency = 1), ok, bad);
+        app.AddObserver(new RecordingObserver(
+            onStarted: j => _journal.Add($"started {j.Id}"),
+            onStep: (j, s) => _journal.Add($"step {j.Id} {s}"),
+            onCompleted: j => _journal.Add($"completed {j.Id}"),
+            onFailed: (j, ex) => _journal.Add($"failed {j.Id} {ex!.Message}")));
+
+        await app.RunUntilIdleAsync(new Job("j1", "ok"), new Job("j2", "bad"));
+
+        Assert.Equal(["started j1", "step j1 a", "step j1 b", "completed j1", "started j2", "failed j2 boom"], _journal.Entries);
+    }
+
+    [Fact]
+    public async Task Observer_that_throws_does_not_break_the_job()
+    {
+        var workflow = new Workflow("wf");
+        workflow.Step("a", () => { });
+        var app = TestApp.Create(new InMemoryJobQueue(TimeSpan.FromMilliseconds(50)), new InMemoryJobStateStore(), null, workflow);
+        app.AddObserver(new RecordingObserver(onStep: (_, _) => throw new InvalidOperationException("observer bug")));
+
+        await app.RunUntilIdleAsync(new Job("j1", "wf"));
+
+        Assert.Equal(JobStatus.Completed, (await app.StoredAsync("j1")).Status);
+    }
+
+    [Fact]
+    public async Task Observers_registered_as_services_are_used()
+    {
+        var workflow = new Workflow("wf");
+        workflow.Step("a", () => { });
+        var observer = new RecordingObserver(onCompleted: j => _journal.Add($"completed {j.Id}"));
+        var app = TestApp.Create(new InMemoryJobQueue(TimeSpan.FromMilliseconds(50)), new InMemoryJobStateStore(), b => b.Services.AddSingleton<JobObserver>(observer), workflow);
+
+        await app.RunUntilIdleAsync(new Job("j1", "wf"));
+
+        Assert.Equal(["completed j1"], _journal.Entries);
+    }
+
+    [Fact]
+    public async Task Leases_of_running_jobs_are_renewed_while_the_step_runs()
+    {
+        var renewals = 0;
+        var renewedThrice = new TaskCompletionSource();
+        var queue = Substitute.For<IJobQueue>();
+        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(new Job("long", "wf"), (Job?)null);
+        queue.LeaseRenewalInterval.Returns(TimeSpan.FromMilliseconds(50));
+        queue.RenewLeaseAsync(Arg.Is<Job>(j => j.Id == "long"), Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            if (Interlocked.Increment(ref renewals) == 3)
+            {
+                renewedThrice.SetResult();
+            }
+
+            return ValueTask.CompletedTask;
+        });
+        var workflow = new Workflow("wf");
+        workflow.Step("slow", () => renewedThrice.Task.WaitAsync(TimeSpan.FromSeconds(15)));
+        var app = TestApp.Create(queue, new InMemoryJobStateStore(), null, workflow);
+
+        await app.RunUntilIdleAsync();
+
+        Assert.True(renewedThrice.Task.IsCompletedSuccessfully);
+        var afterRun = Volatile.Read(ref renewals);
+        await Task.Delay(200);
+        Assert.Equal(afterRun, Volatile.Read(ref renewals));
+    }
+
+    [Fact]
+    public async Task Shutdown_lets_the_running_step_finish_stores_it_and_hands_the_job_back()
+    {
+        var queue = new InMemoryJobQueue(TimeSpan.FromMilliseconds(50));
+        var store = new InMemoryJobStateStore();
+        var stepStarted = new TaskCompletionSource();
+        var workflow = new Workflow("wf");
+        workflow.Step("slow", async () => { stepStarted.SetResult(); await Task.Delay(300); _journal.Add("slow finished"); return "slow result"; });
+        workflow.Step("next", () => _journal.Add("next ran"));
+        var app = TestApp.Create(queue, store, null, workflow);
+        await queue.EnqueueAsync(new Job("j1", "wf"));
+
+        using var stop = new CancellationTokenSource();
+        var run = app.RunAsync(stop.Token);
+        await stepStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(["slow finished"], _journal.Entries);
+        var stored = (await store.GetAsync("j1"))!;
+        Assert.Equal(1, stored.CurrentStep);
+        Assert.Equal("slow result", stored.GetLastReturnValue<string>());
+        Assert.Equal(1, queue.ReadyCount);
+        Assert.Equal(1, queue.AbandonCount);
+    }
+
+    [Fact]
+    public async Task Step_that_outlives_the_shutdown_timeout_is_cancelled_and_handed_back()
+    {
+        var queue = new InMemoryJobQueue(TimeSpan.FromMilliseconds(50));
+        var store = new InMemoryJobStateStore();
+        var stepStarted = new TaskCompletionSource();
+        var workflow = new Workflow("wf");
+        workflow.Step("endless", async (CancellationToken token) => { stepStarted.SetResult(); await Task.Delay(Timeout.Infinite, token); });
+        var app = TestApp.Create(queue, store, b => b.Configure(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200)), workflow);
+        await queue.EnqueueAsync(new Job("j1", "wf"));
+
+        using var stop = new CancellationTokenSource();
+        var run = app.RunAsync(stop.Token);
+        await stepStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var stored = (await store.GetAsync("j1"))!;
+        Assert.Equal(JobStatus.Running, stored.Status);
+        Assert.Equal(0, stored.CurrentStep);
+        Assert.Equal(1, queue.ReadyCount);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using Ergate.Tests.Servers;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace Ergate.Redis.Tests;
+
+/// <summary>
+/// The crash tests on a real redis-server (<c>--adapter redis</c>): workers SIGKILLed at
+/// random, and Redis (queue and store) stopped and started mid-run.
+/// </summary>
+public sealed class RedisCrashTests(ITestOutputHelper output) : CrashTestContract(output)
+{
+    private RedisServer _server = null!;
+    private ConnectionMultiplexer _connection = null!;
+    private RedisOptions _options = null!;
+
+    protected override string AdapterName => "Redis";
+
+    protected override IJobStateStore StateStore => new RedisJobStateStore(_connection, _options);
+
+    public override async Task InitializeAsync()
+    {
+        _server = await RedisServer.StartAsync(allowExternal: false);
+        _connection = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Configure(_server.ConnectionString));
+        _options = new RedisOptions
+        {
+            ConnectionString = _server.ConnectionString,
+            KeyPrefix = "crash",
+            LeaseTime = TimeSpan.FromSeconds(2),
+            PollInterval = TimeSpan.FromMilliseconds(200),
+        };
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await _connection.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    protected override IReadOnlyList<string> WorkerArguments() =>
+    [
+        "--adapter", "redis",
+        $"--Ergate:Redis:ConnectionString={_options.ConnectionString}",
+        $"--Ergate:Redis:KeyPrefix={_options.KeyPrefix}",
+        $"--Ergate:Redis:LeaseTime={_options.LeaseTime.ToString("c", CultureInfo.InvariantCulture)}",
+        $"--Ergate:Redis:PollInterval={_options.PollInterval.ToString("c", CultureInfo.InvariantCulture)}",
+        "--Ergate:MaxConcurrency=8",
+        "--stepDelayMs=30",
+        "--Logging:LogLevel:Default=Warning",
+    ];
+
+    protected override IJobQueue CreateProducerQueue() => new RedisJobQueue(_connection, _options);
+
+    protected override async Task RestartServerAsync()
+    {
+        await _server.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await _server.StartAgainAsync();
+    }
+
+    // A counter read instead of listing every completed job; 0 while Redis restarts.
+    protected override async Task<long> CompletedCountAsync(int jobCount)
+    {
+        try
+        {
+            return await _connection.GetDatabase().SortedSetLengthAsync(new RedisKeys(_options).StatusIndexes[RedisKeys.StatusIndex(JobStatus.Completed)]);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException)
+        {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,235 @@
+using Amqp;
+using Amqp.Framing;
+using Amqp.Types;
+
+namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+
+/// <summary>
+/// A queue of the protocol test double, with Service Bus's peek-lock rules: a delivered message
+/// is locked (lock token, locked-until) until it is settled or the lock expires; abandon
+/// (modified, delivery-failed) and lock expiry raise the delivery count; past the max delivery
+/// count, or when rejected, a message moves to the dead-letter sub-queue with the reason;
+/// <c>x-opt-scheduled-enqueue-time</c> keeps a message invisible until then.
+/// </summary>
+internal sealed class TestEntity
+{
+    private static readonly Symbol ScheduledEnqueueTime = new("x-opt-scheduled-enqueue-time");
+    private readonly object _gate = new();
+    private readonly List<StoredMessage> _available = [];
+    private readonly Dictionary<Guid, StoredMessage> _locked = [];
+    private readonly TimeSpan _lockDuration;
+    private readonly int _maxDeliveryCount;
+    private TaskCompletionSource _changed = NewSignal();
+    private long _sequence;
+
+    public TestEntity(string address, TimeSpan lockDuration, int maxDeliveryCount, TestEntity? deadLetterQueue)
+    {
+        Address = address;
+        _lockDuration = lockDuration;
+        _maxDeliveryCount = maxDeliveryCount;
+        DeadLetterQueue = deadLetterQueue;
+    }
+
+    public string Address { get; }
+
+    public TestEntity? DeadLetterQueue { get; }
+
+    /// <summary>Messages waiting or locked, oldest first.</summary>
+    public IReadOnlyList<StoredMessage> Messages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _available.Concat(_locked.Values).OrderBy(m => m.Sequence)];
+            }
+        }
+    }
+
+    /// <summary>Stores a copy of a sent message.</summary>
+    public void Add(Message message)
+    {
+        var stored = new StoredMessage(Copy(message), Interlocked.Increment(ref _sequence), DateTime.UtcNow);
+        if (message.MessageAnnotations?[ScheduledEnqueueTime] is DateTime scheduled)
+        {
+            stored.VisibleAt = scheduled.ToUniversalTime();
+        }
+
+        MakeAvailable(stored);
+    }
+
+    /// <summary>Locks the first visible message for a receiver, or null.</summary>
+    public StoredMessage? TryLock()
+    {
+        var now = DateTime.UtcNow;
+        lock (_gate)
+        {
+            ExpireLocks(now);
+            var index = _available.FindIndex(m => m.VisibleAt <= now);
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var message = _available[index];
+            _available.RemoveAt(index);
+            message.LockToken = Guid.NewGuid();
+            message.LockedUntil = now + _lockDuration;
+            _locked[message.LockToken] = message;
+            return message;
+        }
+    }
+
+    /// <summary>Waits until something changes or <paramref name="timeout"/> passes (scheduled messages and lock expiry need polling).</summary>
+    public Task WaitForChangeAsync(TimeSpan timeout)
+    {
+        lock (_gate)
+        {
+            return Task.WhenAny(_changed.Task, Task.Delay(timeout));
+        }
+    }
+
+    /// <summary>Extends a lock (renew-lock); null when the lock is lost.</summary>
+    public DateTime? RenewLock(Guid lockToken)
+    {
+        lock (_gate)
+        {
+            ExpireLocks(DateTime.UtcNow);
+            if (!_locked.TryGetValue(lockToken, out var message))
+            {
+                return null;
+            }
+
+            message.LockedUntil = DateTime.UtcNow + _lockDuration;
+            return message.LockedUntil;
+        }
+    }
+
+    /// <summary>Applies a receiver's outcome to a locked message; false when the lock was lost.</summary>
+    public bool Settle(Guid lockToken, DeliveryState? outcome)
+    {
+        StoredMessage? message;
+        lock (_gate)
+        {
+            ExpireLocks(DateTime.UtcNow);
+            if (!_locked.Remove(lockToken, out message))
+            {
+                return false;
+            }
+        }
+
+        switch (outcome)
+        {
+            case Accepted:
+                break;
+            case Modified { DeliveryFailed: true }:
+                message.DeliveryCount++;
+                Requeue(message);
+                break;
+            case Modified or Released:
+                Requeue(message);
+                break;
+            case Rejected rejected:
+                DeadLetter(message,
+                    rejected.Error?.Info?[new Symbol("DeadLetterReason")] as string ?? rejected.Error?.Condition.ToString() ?? "Rejected",
+                    rejected.Error?.Info?[new Symbol("DeadLetterErrorDescription")] as string ?? rejected.Error?.Description);
+                break;
+            default:
+                Requeue(message);
+                break;
+        }
+
+        return true;
+    }
+
+    private void ExpireLocks(DateTime now)
+    {
+        foreach (var expired in _locked.Values.Where(m => m.LockedUntil <= now).ToList())
+        {
+            _locked.Remove(expired.LockToken);
+            expired.DeliveryCount++;
+            if (expired.DeliveryCount >= _maxDeliveryCount && DeadLetterQueue is not null)
+            {
+                MoveToDeadLetterQueue(expired, "MaxDeliveryCountExceeded", "The lock expired too many times.");
+            }
+            else
+            {
+                expired.LockToken = Guid.Empty;
+                _available.Add(expired);
+                _available.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+            }
+        }
+    }
+
+    private void Requeue(StoredMessage message)
+    {
+        if (message.DeliveryCount >= _maxDeliveryCount && DeadLetterQueue is not null)
+        {
+            DeadLetter(message, "MaxDeliveryCountExceeded", $"Delivered {message.DeliveryCount} times without success.");
+            return;
+        }
+
+        message.LockToken = Guid.Empty;
+        MakeAvailable(message);
+    }
+
+    private void DeadLetter(StoredMessage message, string reason, string? description)
+    {
+        lock (_gate)
+        {
+            MoveToDeadLetterQueue(message, reason, description);
+        }
+    }
+
+    private void MoveToDeadLetterQueue(StoredMessage message, string reason, string? description)
+    {
+        if (DeadLetterQueue is null)
+        {
+            return;
+        }
+
+        var copy = Copy(message.Message);
+        copy.ApplicationProperties ??= new ApplicationProperties();
+        copy.ApplicationProperties["DeadLetterReason"] = reason;
+        copy.ApplicationProperties["DeadLetterErrorDescription"] = description ?? string.Empty;
+        DeadLetterQueue.Add(copy);
+    }
+
+    private void MakeAvailable(StoredMessage message)
+    {
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            _available.Add(message);
+            _available.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+            changed = _changed;
+            _changed = NewSignal();
+        }
+
+        changed.TrySetResult();
+    }
+
+    private static Message Copy(Message message) => Message.Decode(message.Encode());
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>A message held by the test double, with its peek-lock state.</summary>
+internal sealed class StoredMessage(Message message, long sequence, DateTime enqueuedAt)
+{
+    public Message Message { get; } = message;
+
+    public long Sequence { get; } = sequence;
+
+    public DateTime EnqueuedAt { get; } = enqueuedAt;
+
+    public DateTime VisibleAt { get; set; } = enqueuedAt;
+
+    public int DeliveryCount { get; set; }
+
+    public Guid LockToken { get; set; }
+
+    public DateTime LockedUntil { get; set; }
+
+    public string? Reason => Message.ApplicationProperties?["DeadLetterReason"] as string;
+}

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Xunit;
+
+namespace Ergate.Tests.Contracts;
+
+/// <summary>
+/// What every <see cref="IJobQueue"/> does, including the simplest one of your own: jobs come
+/// out as they went in, each to one consumer, and an empty queue reports idle.
+/// </summary>
+public abstract class JobQueueContract : QueueContractBase
+{
+    /// <summary>A dequeued job carries everything the producer set.</summary>
+    [Fact]
+    public async Task Dequeued_job_carries_what_was_enqueued()
+    {
+        var queue = await NewQueueAsync();
+        var sent = new Job("contract-1", "orders", new { Sku = "A-1", Quantity = 3 })
+        {
+            UserContext = new Dictionary<string, string> { ["tenant"] = "acme" },
+            CurrentStep = 2,
+            StepsCompleted = 2,
+            LastReturnValue = 42,
+            TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        };
+
+        await queue.EnqueueAsync(sent);
+        var received = await DequeueWithinTimeoutAsync(queue);
+
+        Assert.Null(received.UnreadableReason);
+        Assert.Equal("contract-1", received.Id);
+        Assert.Equal("orders", received.WorkflowName);
+        Assert.Equal(2, received.CurrentStep);
+        Assert.Equal(2, received.StepsCompleted);
+        Assert.Equal(sent.TraceParent, received.TraceParent);
+        Assert.Equal(3, received.GetInitialInput<JsonElement>().GetProperty("quantity").GetInt32());
+        Assert.Equal(42, received.GetLastReturnValue<int>());
+        Assert.Equal("acme", received.GetUserContext<Dictionary<string, string>>()!["tenant"]);
+        await queue.CompleteAsync(received);
+    }
+
+    /// <summary>An empty queue answers null (idle) after a short wait instead of blocking forever.</summary>
+    [Fact]
+    public async Task Empty_queue_reports_idle()
+    {
+        var queue = await NewQueueAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var job = await queue.DequeueAsync(limit.Token);
+
+        Assert.Null(job);
+    }
+
+    /// <summary>Cancelling a waiting dequeue ends it promptly.</summary>
+    [Fact]
+    public async Task Dequeue_stops_when_cancelled()
+    {
+        var queue = await NewQueueAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var started = DateTime.UtcNow;
+
+        try
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                Assert.Null(await queue.DequeueAsync(cancel.Token));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15), "Dequeue ignored its cancellation token.");
+    }
+
+    /// <summary>Many consumers at once: every job is delivered, and to exactly one of them.</summary>
+    [Fact]
+    public async Task Each_job_goes_to_exactly_one_of_many_consumers()
+    {
+        const int jobCount = 200;
+        var queue = await NewQueueAsync();
+        for (var i = 0; i < jobCount; i++)
+        {
+            await queue.EnqueueAsync(new Job($"job-{i}", "wf"));
+        }
+
+        var deliveries = new ConcurrentDictionary<string, int>();
+        using var deadline = new CancellationTokenSource(DeliveryTimeout * 2);
+        var consumers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (deliveries.Count < jobCount && !deadline.IsCancellationRequested)
+            {
+                var job = await queue.DequeueAsync(deadline.Token);
+                if (job is null)
+                {
+                    continue;
+                }
+
+                deliveries.AddOrUpdate(job.Id, 1, (_, n) => n + 1);
+                await queue.CompleteAsync(job);
+            }
+        }));
+        await Task.WhenAll(consumers);
+
+        Assert.Equal(jobCount, deliveries.Count);
+        Assert.All(deliveries, pair => Assert.Equal(1, pair.Value));
+        Assert.Null(await TryDequeueAsync(queue, TimeSpan.FromMilliseconds(500)));
+    }
+
+    /// <summary>A job given back without delay is delivered again.</summary>
+    [Fact]
+    public async Task Abandoned_job_is_delivered_again()
+    {
+        var queue = await NewQueueAsync();
+        await queue.EnqueueAsync(new Job("again", "wf"));
+        var first = await DequeueWithinTimeoutAsync(queue);
+
+        await queue.AbandonAsync(first, TimeSpan.Zero);
+        var second = await DequeueWithinTimeoutAsync(queue);
+
+        Assert.Equal("again", second.Id);
+        await queue.CompleteAsync(second);
+    }
+}

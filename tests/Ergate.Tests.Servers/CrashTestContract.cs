@@ -1,0 +1,143 @@
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Ergate.Tests.Servers;
+
+/// <summary>
+/// The crash tests every broker adapter passes with <see cref="CrashTestHarness"/>: worker
+/// processes (Ergate.Tests.CrashWorker) SIGKILLed at random over 2,000 jobs, and a server
+/// restart in the middle of a run. Every job must end completed and no step whose completion
+/// was stored may run again. An adapter opts in with a subclass that starts its servers.
+/// </summary>
+public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifetime
+{
+    /// <summary>How long a run may take before it fails with the trail so far.</summary>
+    protected virtual TimeSpan Timeout => TimeSpan.FromMinutes(4);
+
+    /// <summary>The adapter's name in the report lines.</summary>
+    protected abstract string AdapterName { get; }
+
+    /// <summary>The crash worker's arguments: <c>--adapter</c>, connection settings, options.</summary>
+    protected abstract IReadOnlyList<string> WorkerArguments();
+
+    /// <summary>A queue on the same broker to enqueue the jobs with; disposed after use.</summary>
+    protected abstract IJobQueue CreateProducerQueue();
+
+    /// <summary>The store the workers write, to check every job's final state.</summary>
+    protected abstract IJobStateStore StateStore { get; }
+
+    /// <summary>Stops the server the test restarts mid-run, waits a moment and starts it again.</summary>
+    protected abstract Task RestartServerAsync();
+
+    /// <inheritdoc />
+    public abstract Task InitializeAsync();
+
+    /// <inheritdoc />
+    public abstract Task DisposeAsync();
+
+    /// <summary>How many jobs are stored as completed; 0 while the store is unreachable. The default lists them.</summary>
+    protected virtual async Task<long> CompletedCountAsync(int jobCount)
+    {
+        var count = 0L;
+        await foreach (var _ in ((IJobStateQuery)StateStore).ListAsync(new JobQuery(JobStatus.Completed, Limit: jobCount)))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Workers are killed at random; no job is lost and no stored step runs again.</summary>
+    [Fact]
+    public async Task Workers_killed_at_random_lose_no_job_and_rerun_no_stored_step()
+    {
+        const int jobCount = 2_000;
+        await EnqueueAsync(jobCount);
+        await using var harness = NewHarness();
+
+        var report = await harness.RunAsync(
+            workerCount: 4,
+            isDone: () => AllCompletedAsync(jobCount),
+            killEvery: (TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(1200)),
+            timeout: Timeout);
+
+        output.WriteLine($"{AdapterName} crash test: {report}");
+        await AssertEveryJobCompletedAsync(jobCount);
+        Assert.Empty(report.RerunsAfterStored);
+        Assert.Equal(jobCount, report.Jobs);
+        Assert.True(report.Kills >= 3, $"Only {report.Kills} kills: the run ended before the test could kill workers.");
+    }
+
+    /// <summary>The server restarts a quarter into the run; no job is lost and no stored step runs again.</summary>
+    [Fact]
+    public async Task Server_restart_mid_run_loses_no_job()
+    {
+        const int jobCount = 1_000;
+        await EnqueueAsync(jobCount);
+        await using var harness = NewHarness();
+        var restarted = false;
+
+        var report = await harness.RunAsync(
+            workerCount: 3,
+            isDone: () => AllCompletedAsync(jobCount),
+            killEvery: null,
+            timeout: Timeout,
+            duringRun: async () =>
+            {
+                while (await CompletedCountAsync(jobCount) < jobCount / 4)
+                {
+                    await Task.Delay(50);
+                }
+
+                await RestartServerAsync();
+                restarted = true;
+            });
+
+        output.WriteLine($"{AdapterName} restart test: {report}");
+        Assert.True(restarted);
+        await AssertEveryJobCompletedAsync(jobCount);
+        Assert.Empty(report.RerunsAfterStored);
+    }
+
+    private CrashTestHarness NewHarness() =>
+        new(CrashTestHarness.FindWorkerDll("Ergate.Tests.CrashWorker"), WorkerArguments());
+
+    private async Task EnqueueAsync(int jobCount)
+    {
+        var queue = CreateProducerQueue();
+        try
+        {
+            var enqueues = new Task[jobCount];
+            for (var i = 0; i < jobCount; i++)
+            {
+                enqueues[i] = queue.EnqueueAsync(new Job($"crash-{i:0000}", "crash")).AsTask();
+            }
+
+            await Task.WhenAll(enqueues);
+        }
+        finally
+        {
+            if (queue is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<bool> AllCompletedAsync(int jobCount) => await CompletedCountAsync(jobCount) >= jobCount;
+
+    private async Task AssertEveryJobCompletedAsync(int jobCount)
+    {
+        var lost = new List<string>();
+        for (var i = 0; i < jobCount; i++)
+        {
+            var id = $"crash-{i:0000}";
+            if ((await StateStore.GetAsync(id))?.Status != JobStatus.Completed)
+            {
+                lost.Add(id);
+            }
+        }
+
+        Assert.Empty(lost);
+    }
+}
