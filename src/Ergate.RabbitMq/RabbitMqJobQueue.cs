@@ -162,8 +162,26 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Closes the channels and the connection; jobs not yet acknowledged go back to the queue.</summary>
+    /// <summary>
+    /// Closes the channels and the connection; jobs not yet acknowledged go back to the queue.
+    /// Gives up after <see cref="CloseTimeout"/> (the client can stall closing a connection it is
+    /// recovering), so a host never hangs on shutdown; the broker then drops the connection.
+    /// </summary>
     public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await CloseAsync().WaitAsync(CloseTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Closing the RabbitMQ connection took longer than {Timeout}; leaving it to the broker.", CloseTimeout);
+        }
+    }
+
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
+
+    private async Task CloseAsync()
     {
         if (_consumer is not null)
         {
@@ -177,11 +195,9 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
 
         if (_connection is not null)
         {
-            await _connection.CloseAsync().ConfigureAwait(false);
+            await _connection.CloseAsync(CloseTimeout).ConfigureAwait(false);
             await _connection.DisposeAsync().ConfigureAwait(false);
         }
-
-        _startLock.Dispose();
     }
 
     private async ValueTask<Job?> WaitForDeliveryAsync(JobConsumer consumer, CancellationToken cancellationToken)

@@ -257,9 +257,10 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
 
         // An operator deletes the work queue and declares it again.
         await fixture.DeleteQueueAsync(options.QueueName);
+        using var deadline = new CancellationTokenSource(Timeout);
         while (!log.Messages.Any(m => m.Contains("cancelled the consumer", StringComparison.Ordinal)))
         {
-            Assert.Null(await queue.DequeueAsync(CancellationToken.None));
+            Assert.Null(await queue.DequeueAsync(deadline.Token));
         }
 
         await fixture.DeclareAsync(options.QueueName, new Dictionary<string, object?>());

@@ -80,6 +80,19 @@ public sealed class RabbitMqRecoveryTests(PrivateRabbitMqServer privateServer) :
     }
 
     [Fact]
+    public async Task Dispose_returns_while_the_broker_is_away()
+    {
+        var queue = new RabbitMqJobQueue(RabbitMqFixture.ForServer(_server));
+        await queue.EnqueueAsync(new Job("held", "wf"));
+        var held = await DequeueAsync(queue);
+        await _server.StopAsync();
+
+        // A host shutting down while the broker is away must not hang on the client's close.
+        await queue.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("held", held.Id);
+    }
+
+    [Fact]
     public async Task Worker_started_while_the_broker_is_down_waits_for_it_instead_of_failing()
     {
         await _server.StopAsync();

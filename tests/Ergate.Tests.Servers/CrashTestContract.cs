@@ -84,9 +84,10 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
             timeout: Timeout,
             duringRun: async () =>
             {
+                using var deadline = new CancellationTokenSource(Timeout);
                 while (await CompletedCountAsync(jobCount) < jobCount / 4)
                 {
-                    await Task.Delay(50);
+                    await Task.Delay(50, deadline.Token);
                 }
 
                 await RestartServerAsync();

@@ -18,6 +18,7 @@ namespace Ergate.Tests.Servers;
 /// </remarks>
 public sealed class CrashTestHarness : IAsyncDisposable
 {
+    private static readonly TimeSpan IsDoneTimeout = TimeSpan.FromSeconds(30);
     private readonly string _workerDll;
     private readonly IReadOnlyList<string> _workerArguments;
     private readonly List<Process> _workers = [];
@@ -88,11 +89,11 @@ public sealed class CrashTestHarness : IAsyncDisposable
         var kills = 0;
         var sideTask = duringRun?.Invoke() ?? Task.CompletedTask;
         var nextKill = killEvery is { } range ? clock.Elapsed + RandomBetween(range) : TimeSpan.MaxValue;
-        while (!await isDone())
+        while (!await isDone().WaitAsync(IsDoneTimeout))
         {
             if (clock.Elapsed > timeout)
             {
-                await StopWorkersAsync();
+                StopWorkers();
                 _keepTrail = true;
                 throw new TimeoutException($"The jobs were not done within {timeout} ({kills} kills). The trails and worker output are kept in {TrailFolder}.");
             }
@@ -109,19 +110,21 @@ public sealed class CrashTestHarness : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
 
-        await sideTask;
-        await StopWorkersAsync();
+        await sideTask.WaitAsync(timeout);
+        StopWorkers();
         return CrashTestReport.Read(TrailFolder, kills, _started, clock.Elapsed);
     }
 
     /// <summary>Stops the workers and deletes the trail folder, unless a run timed out (then it is kept to look at).</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await StopWorkersAsync();
+        StopWorkers();
         if (!_keepTrail)
         {
             Directory.Delete(TrailFolder, recursive: true);
         }
+
+        return ValueTask.CompletedTask;
     }
 
     private void StartWorker()
@@ -151,7 +154,7 @@ public sealed class CrashTestHarness : IAsyncDisposable
         var victim = _workers[_random.Next(_workers.Count)];
         _workers.Remove(victim);
         victim.Kill();
-        victim.WaitForExit();
+        victim.WaitForExit(TimeSpan.FromSeconds(30));
         victim.Dispose();
     }
 
@@ -165,7 +168,7 @@ public sealed class CrashTestHarness : IAsyncDisposable
         }
     }
 
-    private async Task StopWorkersAsync()
+    private void StopWorkers()
     {
         foreach (var worker in _workers)
         {
@@ -174,7 +177,7 @@ public sealed class CrashTestHarness : IAsyncDisposable
                 worker.Kill();
             }
 
-            await worker.WaitForExitAsync();
+            worker.WaitForExit(TimeSpan.FromSeconds(30));
             worker.Dispose();
         }
 

@@ -187,7 +187,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         {
             await StopAsync();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {
             // The node is already gone or did not answer: StopAsync killed the process.
         }
@@ -198,7 +198,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
             {
                 await TestServerSupport.RunAsync("epmd", ["-kill"], _environment, TimeSpan.FromSeconds(10));
             }
-            catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
             {
                 // No epmd answered on the private port: nothing to stop.
             }
@@ -231,7 +231,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
         {
             _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
+            _process.WaitForExit(TimeSpan.FromSeconds(30));
         }
 
         _process.Dispose();

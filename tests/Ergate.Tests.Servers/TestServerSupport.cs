@@ -30,7 +30,11 @@ public static class TestServerSupport
         return path;
     }
 
-    /// <summary>Runs a command to its end and returns its output; throws with the output when it fails.</summary>
+    /// <summary>
+    /// Runs a command to its end and returns its output; throws with the output when it fails, and
+    /// kills it (with any process it started) when it runs past <paramref name="timeout"/>
+    /// (one minute by default), so a stuck command never hangs a test.
+    /// </summary>
     public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -44,17 +48,50 @@ public static class TestServerSupport
             start.Environment[key] = value;
         }
 
+        var limit = timeout ?? TimeSpan.FromMinutes(1);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
-        using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(1));
-        var stdout = process.StandardOutput.ReadToEndAsync(limit.Token);
-        var stderr = process.StandardError.ReadToEndAsync(limit.Token);
-        await process.WaitForExitAsync(limit.Token);
-        var output = await stdout + await stderr;
-        if (process.ExitCode != 0)
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, line) => Append(output, line.Data);
+        process.ErrorDataReceived += (_, line) => Append(output, line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var deadline = new CancellationTokenSource(limit);
+        try
         {
-            throw new InvalidOperationException($"{fileName} {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {output}");
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} did not end within {limit} and was killed: {Text(output)}");
         }
 
-        return output;
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{fileName} {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {Text(output)}");
+        }
+
+        return Text(output);
+    }
+
+    private static void Append(System.Text.StringBuilder output, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+
+    private static string Text(System.Text.StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
     }
 }
