@@ -81,7 +81,11 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask<Job?> DequeueAsync(CancellationToken cancellationToken)
     {
-        var consumer = await StartConsumingAsync(cancellationToken).ConfigureAwait(false);
+        if (await TryStartConsumingAsync(cancellationToken).ConfigureAwait(false) is not { } consumer)
+        {
+            return null;
+        }
+
         while (true)
         {
             if (!consumer.Deliveries.TryRead(out var job))
@@ -314,21 +318,23 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
         return (_consumer, receipt);
     }
 
-    private async ValueTask<JobConsumer> StartConsumingAsync(CancellationToken cancellationToken)
+    // Null while the broker is unreachable or the queue cannot be consumed: the caller sees an
+    // idle queue and asks again, so a dequeue never lasts as long as an outage does.
+    private async ValueTask<JobConsumer?> TryStartConsumingAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        try
         {
-            try
-            {
-                await ConnectCoreAsync(DateTimeOffset.MaxValue, cancellationToken).ConfigureAwait(false);
-                await _consumer!.EnsureConsumingAsync(cancellationToken).ConfigureAwait(false);
-                return _consumer;
-            }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
-            {
-                _logger.LogWarning("Could not consume RabbitMQ queue {Queue} ({Reason}); retrying in {Delay}.", _topology.WorkQueue, ex.Message, _options.ReconnectInterval);
-                await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
-            }
+            await ConnectCoreAsync(retryUntil: DateTimeOffset.MinValue, cancellationToken).ConfigureAwait(false);
+            await _consumer!.EnsureConsumingAsync(cancellationToken).ConfigureAwait(false);
+            return _consumer;
+        }
+        catch (Exception ex) when (ex is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            _logger.LogWarning(
+                "Could not consume RabbitMQ queue {Queue} at {Host}:{Port} ({Reason}); retrying in {Delay}.",
+                _topology.WorkQueue, _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, _options.ReconnectInterval);
+            await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
+            return null;
         }
     }
 
