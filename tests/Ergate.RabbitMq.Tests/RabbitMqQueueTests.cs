@@ -263,6 +263,10 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
             Assert.Null(await queue.DequeueAsync(deadline.Token));
         }
 
+        // While the queue is missing each dequeue tries once and reports idle; it never waits for the queue.
+        Assert.Null(await queue.DequeueAsync(CancellationToken.None).AsTask().WaitAsync(Timeout));
+        Assert.Contains(log.Messages, m => m.StartsWith("Could not consume RabbitMQ queue", StringComparison.Ordinal));
+
         await fixture.DeclareAsync(options.QueueName, new Dictionary<string, object?>());
         await queue.EnqueueAsync(new Job("after-redeclare", "wf"));
 
