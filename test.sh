@@ -25,8 +25,10 @@ dotnet build Ergate.sln -c Release -nologo -v quiet
 
 log=$(mktemp)
 status=0
+# One test project at a time (-m:1): the integration tests start brokers and worker processes,
+# and two such projects side by side on a small machine only slow each other down.
 # A test that hangs fails the run (naming the test) instead of running into the CI time limit.
-dotnet test Ergate.sln -c Release --no-build -nologo --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee "$log" || status=$?
+dotnet test Ergate.sln -c Release --no-build -nologo -m:1 --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee "$log" || status=$?
 
 # One summary line per test assembly: "Passed!  - Failed: 0, Passed: 18, Skipped: 0, ..."
 read -r passed failed skipped < <(awk '
