@@ -27,6 +27,7 @@ namespace Ergate.RabbitMq;
 public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
 {
     private const ushort DefaultPrefetch = 32;
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
 
     private readonly RabbitMqOptions _options;
     private readonly RabbitMqTopology _topology;
@@ -168,7 +169,7 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
 
     /// <summary>
     /// Closes the channels and the connection; jobs not yet acknowledged go back to the queue.
-    /// Gives up after <see cref="CloseTimeout"/> (the client can stall closing a connection it is
+    /// Gives up after 10 seconds (the client can stall closing a connection it is
     /// recovering), so a host never hangs on shutdown; the broker then drops the connection.
     /// </summary>
     public async ValueTask DisposeAsync()
@@ -182,8 +183,6 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
             _logger.LogWarning("Closing the RabbitMQ connection took longer than {Timeout}; leaving it to the broker.", CloseTimeout);
         }
     }
-
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
 
     private async Task CloseAsync()
     {
