@@ -17,9 +17,6 @@ internal static partial class RedisLog
     [LoggerMessage(4, LogLevel.Information, "Claimed {Count} job(s) from stream {Stream} whose worker stopped renewing its lease.")]
     public static partial void Claimed(ILogger logger, int count, string stream);
 
-    [LoggerMessage(5, LogLevel.Warning, "The lease of job {JobId} (entry {EntryId}) was lost: another worker claimed it after it went unrenewed for the lease time.")]
-    public static partial void LeaseLost(ILogger logger, string jobId, string entryId);
-
     [LoggerMessage(7, LogLevel.Information, "Removed {Count} consumer(s) of stream {Stream} that had nothing pending and had not read for an hour (workers that stopped).")]
     public static partial void ConsumersRemoved(ILogger logger, int count, string stream);
 

@@ -21,6 +21,7 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
     public const string DeadLetterCondition = "com.microsoft:dead-letter";
 
     private const int MaxDeadLetterTextLength = 4096;
+    private const int LockLostStatusCode = 410;
     private static readonly Symbol DeadLetterReasonKey = new("DeadLetterReason");
     private static readonly Symbol DeadLetterDescriptionKey = new("DeadLetterErrorDescription");
 
@@ -170,9 +171,12 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
     /// <remarks>
     /// Sends <c>com.microsoft:renew-lock</c> with the message's lock token to the queue's
     /// management node. Does nothing when <see cref="ServiceBusOptions.LockRenewalInterval"/> is
-    /// null or the message carries no lock token. Throws <see cref="ServiceBusException"/> (410)
-    /// when the lock was already lost.
+    /// null or the message carries no lock token.
     /// </remarks>
+    /// <exception cref="LeaseLostException">
+    /// The lock was already lost (410, inner <see cref="ServiceBusException"/>), or the connection
+    /// the message came on closed, which releases the message to other receivers.
+    /// </exception>
     public async ValueTask RenewLeaseAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -181,20 +185,24 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
             return;
         }
 
-        if (!delivery.Connection.IsOpen)
-        {
-            ServiceBusLog.DeliveryLost(_logger, job.Id, "renew the lock of");
-            return;
-        }
-
         try
         {
-            await delivery.Connection.Management.RenewLocksAsync([lockToken], delivery.Connection.ReceiverName, cancellationToken).ConfigureAwait(false);
+            if (delivery.Connection.IsOpen)
+            {
+                await delivery.Connection.Management.RenewLocksAsync([lockToken], delivery.Connection.ReceiverName, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+        catch (ServiceBusException ex) when (ex.StatusCode == LockLostStatusCode)
+        {
+            throw new LeaseLostException($"The lock of job '{job.Id}' on Service Bus queue '{QueueName}' was lost: {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is AmqpException or ObjectDisposedException && !delivery.Connection.IsOpen)
         {
-            ServiceBusLog.DeliveryLost(_logger, job.Id, "renew the lock of");
+            // The connection closed during the renewal: as below.
         }
+
+        throw new LeaseLostException($"Job '{job.Id}' came on a connection to Service Bus queue '{QueueName}' that has closed since; the broker delivers it again.");
     }
 
     /// <summary>

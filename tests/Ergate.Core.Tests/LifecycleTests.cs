@@ -122,6 +122,75 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Lost_lease_cancels_the_step_and_the_run_stores_and_settles_nothing_more()
+    {
+        var queue = Substitute.For<IJobQueue>();
+        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(new Job("taken-over", "wf"), (Job?)null);
+        queue.LeaseRenewalInterval.Returns(TimeSpan.FromMilliseconds(50));
+        queue.RenewLeaseAsync(Arg.Any<Job>(), Arg.Any<CancellationToken>())
+            .Returns(_ => ValueTask.FromException(new LeaseLostException("Another worker claimed job taken-over.")));
+        var store = new InMemoryJobStateStore();
+        var stepCancelled = new TaskCompletionSource();
+        var workflow = new Workflow("wf");
+        workflow.Step("long", async (CancellationToken token) =>
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(15), token);
+            }
+            catch (OperationCanceledException)
+            {
+                stepCancelled.SetResult();
+                throw;
+            }
+        });
+        workflow.Step("next", () => _journal.Add("next ran"));
+        var app = TestApp.Create(queue, store, null, workflow);
+
+        await app.RunUntilIdleAsync();
+
+        Assert.True(stepCancelled.Task.IsCompletedSuccessfully, "The step's token was not cancelled when the lease was lost.");
+        Assert.Empty(_journal.Entries);
+        var stored = await store.GetAsync("taken-over");
+        Assert.True(stored is null || stored.StepsCompleted == 0, "A step's result was stored after the lease was lost.");
+        await queue.DidNotReceive().CompleteAsync(Arg.Any<Job>(), Arg.Any<CancellationToken>());
+        await queue.DidNotReceive().AbandonAsync(Arg.Any<Job>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>());
+        await queue.DidNotReceive().DeadLetterAsync(Arg.Any<Job>(), Arg.Any<string>(), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task Step_that_ignores_its_token_is_not_stored_once_the_lease_is_lost()
+    {
+        var queue = Substitute.For<IJobQueue>();
+        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(new Job("taken-over", "wf"), (Job?)null);
+        queue.LeaseRenewalInterval.Returns(TimeSpan.FromMilliseconds(20));
+        var leaseLost = new TaskCompletionSource();
+        queue.RenewLeaseAsync(Arg.Any<Job>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            leaseLost.TrySetResult();
+            return ValueTask.FromException(new LeaseLostException("Another worker claimed job taken-over."));
+        });
+        var store = new InMemoryJobStateStore();
+        var workflow = new Workflow("wf");
+        workflow.Step("stubborn", async () =>
+        {
+            await leaseLost.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await Task.Delay(100); // let the worker act on the lost lease
+            _journal.Add("stubborn finished");
+        });
+        workflow.Step("next", () => _journal.Add("next ran"));
+        var app = TestApp.Create(queue, store, null, workflow);
+
+        await app.RunUntilIdleAsync();
+
+        Assert.Equal(["stubborn finished"], _journal.Entries);
+        var stored = await store.GetAsync("taken-over");
+        Assert.True(stored is null || stored.StepsCompleted == 0, "The step's result was stored after the lease was lost.");
+        await queue.DidNotReceive().CompleteAsync(Arg.Any<Job>(), Arg.Any<CancellationToken>());
+        await queue.DidNotReceive().AbandonAsync(Arg.Any<Job>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
     public async Task Shutdown_lets_the_running_step_finish_stores_it_and_hands_the_job_back()
     {
         var queue = new InMemoryJobQueue(TimeSpan.FromMilliseconds(50));

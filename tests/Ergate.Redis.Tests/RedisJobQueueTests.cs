@@ -58,6 +58,23 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Renewing_a_lease_that_another_worker_claimed_reports_it_lost()
+    {
+        var options = ShortLeaseOptions();
+        await using var stalled = redis.NewQueue(options);
+        await using var other = redis.NewQueue(options);
+        await stalled.EnqueueAsync(new Job("stalled", "wf"));
+        var job = await DequeueAsync(stalled);
+        var claimed = await DequeueAsync(other); // after the lease, which nobody renewed
+
+        var error = await Assert.ThrowsAsync<LeaseLostException>(async () => await stalled.RenewLeaseAsync(job));
+
+        Assert.Contains("stalled", error.Message, StringComparison.Ordinal);
+        await other.CompleteAsync(claimed);
+        Assert.Null(await TryDequeueAsync(other, ShortLease * 3));
+    }
+
+    [Fact]
     public async Task Delivery_count_rises_with_every_claim()
     {
         var options = ShortLeaseOptions();

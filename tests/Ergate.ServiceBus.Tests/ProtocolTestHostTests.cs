@@ -234,7 +234,7 @@ public sealed class ProtocolTestHostTests : IDisposable
     }
 
     [Fact]
-    public async Task An_expired_lock_hands_the_job_to_another_consumer_and_renewing_it_fails_with_410()
+    public async Task An_expired_lock_hands_the_job_to_another_consumer_and_renewing_it_reports_the_lease_lost()
     {
         var host = NewHost(lockDuration: TimeSpan.FromSeconds(1));
         var worker = Connect(host);
@@ -246,8 +246,8 @@ public sealed class ProtocolTestHostTests : IDisposable
 
         Assert.Equal("slow", redelivered.Id);
         Assert.True(redelivered.DeliveryCount >= 2, $"Delivery count {redelivered.DeliveryCount}."); // the first worker may fetch it once more meanwhile
-        var error = await Assert.ThrowsAsync<ServiceBusException>(async () => await worker.RenewLeaseAsync(job));
-        Assert.Equal(410, error.StatusCode);
+        var error = await Assert.ThrowsAsync<LeaseLostException>(async () => await worker.RenewLeaseAsync(job));
+        Assert.Equal(410, Assert.IsType<ServiceBusException>(error.InnerException).StatusCode);
         await other.CompleteAsync(redelivered);
     }
 

@@ -108,6 +108,10 @@ public sealed class Job
     [JsonIgnore]
     public int DeliveryCount { get; set; }
 
+    /// <summary>Cancelled when the worker learns that this delivery's lease is lost (see <see cref="LeaseLostException"/>).</summary>
+    [JsonIgnore]
+    internal CancellationToken LeaseLost { get; set; }
+
     /// <summary>
     /// Set when the queue received a message it could not read as a job; the worker dead-letters
     /// it with this reason. See <see cref="FromUnreadableMessage"/>.

@@ -51,6 +51,11 @@ public interface IJobQueue
     /// </summary>
     TimeSpan? LeaseRenewalInterval => null;
 
-    /// <summary>Keeps the delivery of a job that is still running from being handed to another worker.</summary>
+    /// <summary>
+    /// Keeps the delivery of a job that is still running from being handed to another worker.
+    /// Throws <see cref="LeaseLostException"/> when the delivery is no longer this worker's (the
+    /// worker then stops the job's run without storing it); any other error is logged and the
+    /// renewal tried again at the next interval.
+    /// </summary>
     ValueTask RenewLeaseAsync(Job job, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }

@@ -25,7 +25,8 @@ internal sealed class ErgateWorker(
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly ErgateOptions _options = options.Value;
-    private readonly ConcurrentDictionary<Job, byte> _running = new(ReferenceEqualityComparer.Instance);
+    // Running jobs whose leases the renewal loop keeps, each with the source that signals a lost lease.
+    private readonly ConcurrentDictionary<Job, CancellationTokenSource> _running = new(ReferenceEqualityComparer.Instance);
     private int _inFlight;
     private int _idleStopRequested;
 
@@ -118,14 +119,20 @@ internal sealed class ErgateWorker(
 
             idleStreak = 0;
             Interlocked.Increment(ref _inFlight);
-            var tracked = renewsLeases && _running.TryAdd(job, 0);
+            using var leaseLost = renewsLeases ? new CancellationTokenSource() : null;
+            if (leaseLost is not null)
+            {
+                job.LeaseLost = leaseLost.Token;
+                _running.TryAdd(job, leaseLost);
+            }
+
             try
             {
                 await runner.RunAsync(job).ConfigureAwait(false);
             }
             finally
             {
-                if (tracked)
+                if (leaseLost is not null)
                 {
                     _running.TryRemove(job, out _);
                 }
@@ -164,6 +171,11 @@ internal sealed class ErgateWorker(
                     {
                         await queue.RenewLeaseAsync(job, cancellationToken).ConfigureAwait(false);
                     }
+                    catch (LeaseLostException ex)
+                    {
+                        Log.LeaseLost(logger, job.Id, ex);
+                        await SignalLeaseLostAsync(job).ConfigureAwait(false);
+                    }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
                         Log.LeaseRenewalFailed(logger, job.Id, ex);
@@ -173,6 +185,21 @@ internal sealed class ErgateWorker(
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    // The run may end at the same moment and dispose the source: then there is nothing left to stop.
+    private async Task SignalLeaseLostAsync(Job job)
+    {
+        if (_running.TryRemove(job, out var leaseLost))
+        {
+            try
+            {
+                await leaseLost.CancelAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
     }
 

@@ -85,9 +85,11 @@ internal sealed class JobRunner(
 
     private async ValueTask RunStepsAsync(Job job, RegisteredWorkflow workflow)
     {
+        // A queue with leases gets a token per run that also fires when the lease is lost.
+        using var leaseOrShutdown = job.LeaseLost.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(signals.HardStop, job.LeaseLost) : null;
         var arguments = new StepArguments
         {
-            CancellationToken = signals.HardStop,
+            CancellationToken = leaseOrShutdown?.Token ?? signals.HardStop,
             Context = new JobContext(job, workflow.Steps[job.CurrentStep].Name, workflow.Logger),
         };
 
@@ -105,6 +107,11 @@ internal sealed class JobRunner(
                     ? await InvokeFirstStepAsync(job, step, arguments).ConfigureAwait(false)
                     : await InvokeAsync(step, arguments).ConfigureAwait(false);
                 firstStep = false;
+            }
+            catch (OperationCanceledException) when (job.LeaseLost.IsCancellationRequested)
+            {
+                Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
+                return;
             }
             catch (OperationCanceledException) when (signals.HardStop.IsCancellationRequested)
             {
@@ -222,7 +229,7 @@ internal sealed class JobRunner(
         var delay = Task.Delay(RunningStatusDelay, time, stepEnded.Token);
         var first = await Task.WhenAny(step, delay).ConfigureAwait(false);
         await stepEnded.CancelAsync().ConfigureAwait(false);
-        if (first == step)
+        if (first == step || running.LeaseLost.IsCancellationRequested)
         {
             return;
         }
@@ -376,6 +383,7 @@ internal sealed class JobRunner(
 
         stored.Receipt = delivered.Receipt;
         stored.DeliveryCount = delivered.DeliveryCount;
+        stored.LeaseLost = delivered.LeaseLost;
         return stored;
     }
 
@@ -400,9 +408,20 @@ internal sealed class JobRunner(
         }
     }
 
-    /// <summary>Stores the job, retrying with backoff; if the store stays down until the shutdown timeout, hands the job back (its last step will run again).</summary>
+    /// <summary>
+    /// Stores the job, retrying with backoff; if the store stays down until the shutdown timeout,
+    /// hands the job back (its last step will run again). False when the run must end here: the
+    /// job was handed back, or its lease is lost and the job is another worker's now (nothing is
+    /// stored or settled then).
+    /// </summary>
     private async ValueTask<bool> StoreOrHandBackAsync(Job job)
     {
+        if (job.LeaseLost.IsCancellationRequested)
+        {
+            Log.NotStoredLeaseLost(logger, job.Id, job.CurrentStep);
+            return false;
+        }
+
         try
         {
             await store.UpdateAsync(job, signals.HardStop).ConfigureAwait(false);

@@ -55,4 +55,13 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Critical, "A lifespan hook failed; the app stops")]
     public static partial void LifespanFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(18, LogLevel.Warning, "Job {JobId}: the lease of its delivery is lost; its step is cancelled and this worker stores and settles nothing more for it (the job's new holder resumes it from its stored state)")]
+    public static partial void LeaseLost(ILogger logger, string jobId, Exception exception);
+
+    [LoggerMessage(19, LogLevel.Warning, "Job {JobId}: step '{Step}' ended by the lost lease; not stored")]
+    public static partial void StepCancelledLeaseLost(ILogger logger, string jobId, string step);
+
+    [LoggerMessage(20, LogLevel.Warning, "Job {JobId}: the lease is lost, so the state at step {CurrentStep} is not stored; the job's new holder runs that step again")]
+    public static partial void NotStoredLeaseLost(ILogger logger, string jobId, int currentStep);
 }

@@ -214,16 +214,18 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
     /// <inheritdoc />
     /// <remarks>
     /// Resets the entry's idle time while this worker still owns it. When another worker has
-    /// claimed it already (this one stalled for longer than the lease), it logs a warning and
-    /// leaves the entry alone.
+    /// claimed it already (this one stalled for longer than the lease), it leaves the entry alone
+    /// and throws <see cref="LeaseLostException"/>, so the worker stops the job's run here.
     /// </remarks>
+    /// <exception cref="LeaseLostException">Another worker claimed the entry.</exception>
     public async ValueTask RenewLeaseAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         // A job that was acknowledged a moment ago (the renewal raced its completion) has no lease to renew.
         if (job.Receipt is RedisDelivery delivery && await RenewAsync(delivery).ConfigureAwait(false) == LeaseState.Lost)
         {
-            RedisLog.LeaseLost(_logger, job.Id, delivery.EntryId.ToString());
+            throw new LeaseLostException(
+                $"The lease of job {job.Id} (entry {delivery.EntryId}) was lost: another worker claimed it after it went unrenewed for the lease time.");
         }
     }
 
