@@ -185,13 +185,14 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
             return;
         }
 
+        if (!delivery.Connection.IsOpen)
+        {
+            throw ConnectionClosedSinceReceived(job, null);
+        }
+
         try
         {
-            if (delivery.Connection.IsOpen)
-            {
-                await delivery.Connection.Management.RenewLocksAsync([lockToken], delivery.Connection.ReceiverName, cancellationToken).ConfigureAwait(false);
-                return;
-            }
+            await delivery.Connection.Management.RenewLocksAsync([lockToken], delivery.Connection.ReceiverName, cancellationToken).ConfigureAwait(false);
         }
         catch (ServiceBusException ex) when (ex.StatusCode == LockLostStatusCode)
         {
@@ -199,10 +200,15 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
         }
         catch (Exception ex) when (ex is AmqpException or ObjectDisposedException && !delivery.Connection.IsOpen)
         {
-            // The connection closed during the renewal: as below.
+            throw ConnectionClosedSinceReceived(job, ex);
         }
+    }
 
-        throw new LeaseLostException($"Job '{job.Id}' came on a connection to Service Bus queue '{QueueName}' that has closed since; the broker delivers it again.");
+    // Closing the connection released the message: the broker delivers it again, to any receiver.
+    private LeaseLostException ConnectionClosedSinceReceived(Job job, Exception? error)
+    {
+        var message = $"Job '{job.Id}' came on a connection to Service Bus queue '{QueueName}' that has closed since; the broker delivers it again.";
+        return error is null ? new LeaseLostException(message) : new LeaseLostException(message, error);
     }
 
     /// <summary>

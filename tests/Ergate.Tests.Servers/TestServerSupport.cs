@@ -50,48 +50,26 @@ public static class TestServerSupport
 
         var limit = timeout ?? TimeSpan.FromMinutes(1);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
-        var output = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, line) => Append(output, line.Data);
-        process.ErrorDataReceived += (_, line) => Append(output, line.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         using var deadline = new CancellationTokenSource(limit);
+        string output;
         try
         {
+            var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
+            var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
             await process.WaitForExitAsync(deadline.Token);
+            output = await stdout + await stderr;
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} did not end within {limit} and was killed: {Text(output)}");
+            throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} did not end within {limit} and was killed.");
         }
 
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{fileName} {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {Text(output)}");
+            throw new InvalidOperationException($"{fileName} {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {output}");
         }
 
-        return Text(output);
-    }
-
-    private static void Append(System.Text.StringBuilder output, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-    }
-
-    private static string Text(System.Text.StringBuilder output)
-    {
-        lock (output)
-        {
-            return output.ToString();
-        }
+        return output;
     }
 }
