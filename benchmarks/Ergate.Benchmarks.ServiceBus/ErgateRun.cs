@@ -28,12 +28,12 @@ internal static class ErgateRun
                 start = Measurement.Begin();
             }
 
-            Job? job;
+            JobDelivery? job;
             while ((job = await jobQueue.DequeueAsync(CancellationToken.None)) is null)
             {
             }
 
-            await jobQueue.CompleteAsync(job);
+            await job.CompleteAsync();
         }
 
         return start.End();

@@ -17,6 +17,7 @@ public class StepDispatchBenchmarks
     private const int Steps = 10;
 
     private readonly Action _noOp = static () => { };
+    private readonly InMemoryJobQueue _queue = new();
     private StepBinding _binding = null!;
     private StepArguments _arguments = null!;
     private JobRunner _runner = null!;
@@ -38,7 +39,6 @@ public class StepDispatchBenchmarks
         var runtime = new ErgateRuntime(services, NullLoggerFactory.Instance);
         runtime.Register(workflow);
         _runner = new JobRunner(
-            new InMemoryJobQueue(),
             new InMemoryJobStateStore(),
             runtime,
             services.GetRequiredService<IServiceScopeFactory>(),
@@ -55,5 +55,5 @@ public class StepDispatchBenchmarks
     public object? Binding() => _binding.Invoke(_arguments).Result;
 
     [Benchmark(OperationsPerInvoke = Steps, Description = "job runner, per step (state stored each step)")]
-    public void RunnerPerStep() => _runner.RunAsync(new Job($"job-{_next++}", "noop", null)).GetAwaiter().GetResult();
+    public void RunnerPerStep() => _runner.RunAsync(JobDelivery.HandedOut(new Job($"job-{_next++}", "noop", null), _queue), leased: false).GetAwaiter().GetResult();
 }

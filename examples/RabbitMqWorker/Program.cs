@@ -12,11 +12,7 @@
 // environment (Ergate__RabbitMq__Uri, Ergate__Redis__ConnectionString) or the command line
 // (--Ergate:RabbitMq:Uri=amqp://...) says otherwise.
 using Ergate;
-using Ergate.RabbitMq;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
 
 var mode = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "worker";
 var builder = ErgateApp.CreateBuilder(args);
@@ -27,7 +23,6 @@ if (builder.Configuration["store"] != "memory")
 }
 
 await using var app = builder.Build();
-var queue = (RabbitMqJobQueue)app.Queue;
 
 switch (mode)
 {
@@ -45,7 +40,18 @@ switch (mode)
         return 0;
 
     case "dead-letters":
-        await PrintDeadLettersAsync(app.Services.GetRequiredService<IOptions<RabbitMqOptions>>().Value, queue.DeadLetterQueueName);
+        // The RabbitMQ queue reads its dead-letter queue without taking anything out of it.
+        if (app.Queue is not IDeadLetterReader deadLetters)
+        {
+            Console.Error.WriteLine("This queue cannot read back its dead letters.");
+            return 1;
+        }
+
+        foreach (var dead in await deadLetters.ReadDeadLettersAsync(count: 50))
+        {
+            Console.WriteLine($"{dead.JobId}  {dead.DeadLetteredAt:O}  {dead.Reason}");
+        }
+
         return 0;
 
     case "worker":
@@ -88,20 +94,6 @@ switch (mode)
     default:
         Console.Error.WriteLine($"Unknown mode '{mode}': use worker, produce or dead-letters.");
         return 2;
-}
-
-// Reads the dead-letter queue without taking anything out of it: the messages are not
-// acknowledged, so closing the channel puts them back.
-static async Task PrintDeadLettersAsync(RabbitMqOptions options, string deadLetterQueue)
-{
-    await using var connection = await new ConnectionFactory { Uri = options.Uri }.CreateConnectionAsync();
-    await using var channel = await connection.CreateChannelAsync();
-    while (await channel.BasicGetAsync(deadLetterQueue, autoAck: false) is { } message)
-    {
-        var headers = message.BasicProperties.Headers ?? new Dictionary<string, object?>();
-        string Text(string name) => headers.TryGetValue(name, out var value) && value is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "";
-        Console.WriteLine($"{message.BasicProperties.MessageId}  {Text(RabbitMqHeaders.DeadLetteredAt)}  {Text(RabbitMqHeaders.Reason)}");
-    }
 }
 
 /// <summary>What a producer asks for.</summary>

@@ -1,5 +1,4 @@
 using Ergate;
-using Ergate.ServiceBus;
 using Microsoft.Extensions.Logging;
 
 // A worker and a producer for one Azure Service Bus queue (see README.md for the setup):
@@ -33,7 +32,7 @@ switch (mode)
             await app.Queue.EnqueueAsync(Job.Create("thumbnail", new Picture($"https://example.com/photos/{i}.jpg", width)));
         }
 
-        Console.WriteLine($"Enqueued {count} jobs to {((ServiceBusJobQueue)app.Queue).QueueName}.");
+        Console.WriteLine($"Enqueued {count} jobs.");
         break;
 
     case "work":

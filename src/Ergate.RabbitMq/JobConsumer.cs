@@ -20,30 +20,32 @@ namespace Ergate.RabbitMq;
 /// </remarks>
 internal sealed class JobConsumer : IAsyncDisposable
 {
+    private readonly RabbitMqJobQueue _owner;
     private readonly IConnection _connection;
     private readonly string _queue;
     private readonly ushort _prefetch;
     private readonly ILogger _logger;
-    private readonly Channel<Job> _deliveries = Channel.CreateUnbounded<Job>();
+    private readonly Channel<RabbitMqDelivery> _deliveries = Channel.CreateUnbounded<RabbitMqDelivery>();
     private readonly SemaphoreSlim _channelLock = new(1, 1);
     private IChannel? _channel;
     private long _generation;
     private volatile bool _cancelledByBroker;
     private bool _disposed;
 
-    public JobConsumer(IConnection connection, string queue, ushort prefetch, ILogger logger)
+    public JobConsumer(RabbitMqJobQueue owner, IConnection connection, string queue, ushort prefetch, ILogger logger)
     {
+        _owner = owner;
         _connection = connection;
         _queue = queue;
         _prefetch = prefetch;
         _logger = logger;
     }
 
-    /// <summary>Deliveries received and not yet handed out, as jobs whose receipts are <see cref="RabbitMqReceipt"/>s.</summary>
-    public ChannelReader<Job> Deliveries => _deliveries.Reader;
+    /// <summary>Deliveries received and not yet handed out.</summary>
+    public ChannelReader<RabbitMqDelivery> Deliveries => _deliveries.Reader;
 
-    /// <summary>True when <paramref name="receipt"/> belongs to the channel that is open now, so it can still be acknowledged.</summary>
-    public bool IsCurrent(RabbitMqReceipt receipt) => receipt.Generation == Interlocked.Read(ref _generation);
+    /// <summary>True when <paramref name="delivery"/> belongs to the channel that is open now, so it can still be acknowledged.</summary>
+    public bool IsCurrent(RabbitMqDelivery delivery) => delivery.Generation == Interlocked.Read(ref _generation);
 
     /// <summary>
     /// Starts consuming, or consumes again on a new channel when the broker closed the channel or
@@ -98,42 +100,42 @@ internal sealed class JobConsumer : IAsyncDisposable
     }
 
     /// <summary>Hands a delivery out again (a redelivery that waited for the run of the same job to end).</summary>
-    public void Return(Job job) => _deliveries.Writer.TryWrite(job);
+    public void Return(RabbitMqDelivery delivery) => _deliveries.Writer.TryWrite(delivery);
 
     /// <summary>Acknowledges a delivery; a void one (its channel is gone) is left to the broker, which redelivers it.</summary>
-    public async ValueTask AckAsync(RabbitMqReceipt receipt, CancellationToken cancellationToken)
+    public async ValueTask AckAsync(RabbitMqDelivery delivery, CancellationToken cancellationToken)
     {
-        if (!IsCurrent(receipt))
+        if (!IsCurrent(delivery))
         {
-            _logger.LogDebug("Delivery {DeliveryTag} is void since the channel went down; RabbitMQ redelivers it.", receipt.DeliveryTag);
+            _logger.LogDebug("Delivery {DeliveryTag} is void since the channel went down; RabbitMQ redelivers it.", delivery.DeliveryTag);
             return;
         }
 
         try
         {
-            await _channel!.BasicAckAsync(receipt.DeliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
+            await _channel!.BasicAckAsync(delivery.DeliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
         }
         catch (AlreadyClosedException ex)
         {
-            _logger.LogDebug(ex, "Could not acknowledge delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.", receipt.DeliveryTag);
+            _logger.LogDebug(ex, "Could not acknowledge delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.", delivery.DeliveryTag);
         }
     }
 
     /// <summary>Puts a delivery back in the queue at once.</summary>
-    public async ValueTask RequeueAsync(RabbitMqReceipt receipt, CancellationToken cancellationToken)
+    public async ValueTask RequeueAsync(RabbitMqDelivery delivery, CancellationToken cancellationToken)
     {
-        if (!IsCurrent(receipt))
+        if (!IsCurrent(delivery))
         {
             return;
         }
 
         try
         {
-            await _channel!.BasicNackAsync(receipt.DeliveryTag, multiple: false, requeue: true, cancellationToken).ConfigureAwait(false);
+            await _channel!.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, cancellationToken).ConfigureAwait(false);
         }
         catch (AlreadyClosedException ex)
         {
-            _logger.LogDebug(ex, "Could not requeue delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.", receipt.DeliveryTag);
+            _logger.LogDebug(ex, "Could not requeue delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.", delivery.DeliveryTag);
         }
     }
 
@@ -158,18 +160,13 @@ internal sealed class JobConsumer : IAsyncDisposable
 
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
     {
-        var generation = Interlocked.Read(ref _generation);
-        var receipt = new RabbitMqReceipt(delivery.DeliveryTag, generation, DateTimeOffset.UtcNow);
-        var job = JobSerializer.Deserialize(delivery.Body.Span, receipt);
-        if (job.UnreadableReason is not null)
-        {
-            // Keep the bytes: they go to the dead-letter queue as they came.
-            receipt = receipt with { UnreadableBody = delivery.Body.ToArray() };
-            job = Job.FromUnreadableMessage(job.UnreadableReason, receipt, delivery.BasicProperties.MessageId);
-        }
-
-        job.DeliveryCount = DeliveryCount(delivery);
-        _deliveries.Writer.TryWrite(job);
+        _deliveries.Writer.TryWrite(new RabbitMqDelivery(
+            _owner,
+            delivery.Body.Span,
+            delivery.BasicProperties.MessageId,
+            delivery.DeliveryTag,
+            Interlocked.Read(ref _generation),
+            DeliveryCount(delivery)));
         return Task.CompletedTask;
     }
 

@@ -14,4 +14,17 @@ public static class RabbitMqHeaders
 
     /// <summary>The work queue the job came from (a string).</summary>
     public const string SourceQueue = "x-ergate-source-queue";
+
+    /// <summary>Reads a header written as a string (the client hands it back as UTF-8 bytes); empty when it is missing.</summary>
+    /// <param name="headers">A message's headers.</param>
+    /// <param name="name">The header, one of the constants of this class.</param>
+    public static string Text(IDictionary<string, object?>? headers, string name) =>
+        headers is not null && headers.TryGetValue(name, out var value)
+            ? value switch
+            {
+                byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+                string text => text,
+                _ => string.Empty,
+            }
+            : string.Empty;
 }

@@ -24,7 +24,7 @@ namespace Ergate.RabbitMq;
 /// <para>RabbitMQ is not a state store: pair this queue with a state store such as the Redis or
 /// in-memory one.</para>
 /// </remarks>
-public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
+public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDisposable
 {
     private const ushort DefaultPrefetch = 32;
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
@@ -33,7 +33,7 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
     private readonly RabbitMqTopology _topology;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _startLock = new(1, 1);
-    private readonly Dictionary<string, List<Job>?> _running = [];
+    private readonly Dictionary<string, List<RabbitMqDelivery>?> _running = [];
     private IConnection? _connection;
     private ConfirmedPublisher? _publisher;
     private JobConsumer? _consumer;
@@ -80,7 +80,7 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask<Job?> DequeueAsync(CancellationToken cancellationToken)
+    public async ValueTask<JobDelivery?> DequeueAsync(CancellationToken cancellationToken)
     {
         if (await TryStartConsumingAsync(cancellationToken).ConfigureAwait(false) is not { } consumer)
         {
@@ -89,82 +89,115 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
 
         while (true)
         {
-            if (!consumer.Deliveries.TryRead(out var job))
+            if (!consumer.Deliveries.TryRead(out var delivery))
             {
-                job = await WaitForDeliveryAsync(consumer, cancellationToken).ConfigureAwait(false);
-                if (job is null)
+                delivery = await WaitForDeliveryAsync(consumer, cancellationToken).ConfigureAwait(false);
+                if (delivery is null)
                 {
                     return null;
                 }
             }
 
-            var receipt = (RabbitMqReceipt)job.Receipt!;
-            if (!consumer.IsCurrent(receipt))
+            if (!consumer.IsCurrent(delivery))
             {
                 continue; // The broker already put it back in the queue.
             }
 
-            if (job.UnreadableReason is null && job.RequestedStartTime - DateTimeOffset.UtcNow > RabbitMqTopology.DueTolerance)
+            if (delivery.Job is { } job && job.RequestedStartTime - DateTimeOffset.UtcNow > RabbitMqTopology.DueTolerance)
             {
-                await DelayAgainAsync(consumer, job, receipt, cancellationToken).ConfigureAwait(false);
+                await DelayAgainAsync(consumer, delivery, job, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            if (StartRun(job))
+            if (StartRun(delivery))
             {
-                return job;
+                return delivery;
             }
         }
     }
 
     /// <inheritdoc />
-    public ValueTask CompleteAsync(Job job, CancellationToken cancellationToken = default) =>
-        FinishAsync(job, publish: null, cancellationToken);
-
-    /// <summary>
-    /// Publishes the job's current state back to the work queue (or, with a delay, to a delay
-    /// queue) and then acknowledges the delivery.
-    /// </summary>
-    public ValueTask AbandonAsync(Job job, TimeSpan delay, CancellationToken cancellationToken = default) =>
-        FinishAsync(job, _ =>
+    /// <remarks>
+    /// Gets messages from the dead-letter queue on a channel of its own without acknowledging
+    /// them, then closes that channel, which puts them back.
+    /// </remarks>
+    public async Task<IReadOnlyList<DeadLetteredJob>> ReadDeadLettersAsync(int count = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        await ConnectCoreAsync(DateTimeOffset.UtcNow + _options.PublishTimeout, cancellationToken).ConfigureAwait(false);
+        var channel = await _connection!.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (channel.ConfigureAwait(false))
         {
-            job.RequestedStartTime = delay > TimeSpan.Zero ? DateTimeOffset.UtcNow + delay : null;
-            return PublishJobAsync(_publisher!, job, cancellationToken);
-        }, cancellationToken);
-
-    /// <summary>
-    /// Publishes the job (or, for a message that was not a job, its original bytes) to the
-    /// dead-letter queue with the reason, the exception type and the time in headers (see
-    /// <see cref="RabbitMqHeaders"/>), then acknowledges the delivery.
-    /// </summary>
-    public ValueTask DeadLetterAsync(Job job, string reason, CancellationToken cancellationToken = default) =>
-        FinishAsync(job, receipt =>
-        {
-            var properties = MessageProperties(job);
-            properties.Headers = new Dictionary<string, object?>
+            var found = new List<DeadLetteredJob>();
+            while (found.Count < count && await channel.BasicGetAsync(_topology.DeadLetterQueue, autoAck: false, cancellationToken).ConfigureAwait(false) is { } message)
             {
-                [RabbitMqHeaders.Reason] = reason,
-                [RabbitMqHeaders.ExceptionType] = job.Error?.ExceptionType,
-                [RabbitMqHeaders.DeadLetteredAt] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-                [RabbitMqHeaders.SourceQueue] = _topology.WorkQueue,
-            };
-            var body = receipt.UnreadableBody ?? JobSerializer.Serialize(job);
-            return _publisher!.PublishAsync(_topology.DeadLetterQueue, properties, body, cancellationToken);
-        }, cancellationToken);
+                var headers = message.BasicProperties.Headers;
+                var job = JobSerializer.TryDeserialize(message.Body.Span, out var read, out _) ? read : null;
+                var at = DateTimeOffset.TryParse(RabbitMqHeaders.Text(headers, RabbitMqHeaders.DeadLetteredAt), CultureInfo.InvariantCulture, out var parsed) ? parsed : DateTimeOffset.MinValue;
+                found.Add(new DeadLetteredJob(message.BasicProperties.MessageId ?? job?.Id ?? string.Empty, job, RabbitMqHeaders.Text(headers, RabbitMqHeaders.Reason), at));
+            }
+
+            return found;
+        }
+    }
+
+    /// <summary>
+    /// Publishes what replaces <paramref name="delivery"/> (if anything), then acknowledges it.
+    /// A void delivery (its channel went down) is neither: the broker has already put the message back.
+    /// </summary>
+    internal async ValueTask FinishAsync(RabbitMqDelivery delivery, Func<ValueTask>? publish, CancellationToken cancellationToken)
+    {
+        var consumer = _consumer ?? throw new InvalidOperationException("The queue is not consuming.");
+        try
+        {
+            if (consumer.IsCurrent(delivery))
+            {
+                if (publish is not null)
+                {
+                    await publish().ConfigureAwait(false);
+                }
+
+                await consumer.AckAsync(delivery, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            EndRun(consumer, delivery);
+        }
+    }
+
+    /// <summary>Publishes <paramref name="job"/>'s state to the work queue or, with a delay, to a delay queue.</summary>
+    internal ValueTask PublishRetryAsync(Job job, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        job.RequestedStartTime = delay > TimeSpan.Zero ? DateTimeOffset.UtcNow + delay : null;
+        return PublishJobAsync(_publisher!, job, cancellationToken);
+    }
+
+    /// <summary>Publishes the job, or the raw body of a message that was not a job, to the dead-letter queue with <see cref="RabbitMqHeaders"/>.</summary>
+    internal ValueTask PublishDeadLetterAsync(RabbitMqDelivery delivery, Job? job, string reason, CancellationToken cancellationToken)
+    {
+        var properties = MessageProperties(delivery.MessageId, job?.WorkflowName);
+        properties.Headers = new Dictionary<string, object?>
+        {
+            [RabbitMqHeaders.Reason] = reason,
+            [RabbitMqHeaders.ExceptionType] = job?.Error?.ExceptionType,
+            [RabbitMqHeaders.DeadLetteredAt] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            [RabbitMqHeaders.SourceQueue] = _topology.WorkQueue,
+        };
+        var body = job is null ? delivery.UnreadableBody : JobSerializer.Serialize(job);
+        return _publisher!.PublishAsync(_topology.DeadLetterQueue, properties, body, cancellationToken);
+    }
 
     /// <summary>Warns when a job has held its delivery for most of the broker's consumer timeout.</summary>
-    public ValueTask RenewLeaseAsync(Job job, CancellationToken cancellationToken = default)
+    internal void WarnIfNearConsumerTimeout(RabbitMqDelivery delivery)
     {
-        var (_, receipt) = DeliveryOf(job);
-        var held = DateTimeOffset.UtcNow - receipt.ReceivedAt;
+        var held = DateTimeOffset.UtcNow - delivery.ReceivedAt;
         if (held > _options.ConsumerTimeout * 0.75)
         {
             _logger.LogWarning(
                 "Job {JobId} has run for {Held} of RabbitMQ's consumer timeout ({ConsumerTimeout}); when it passes, the broker closes the channel and redelivers the job. Raise consumer_timeout.",
-                job.Id, held, _options.ConsumerTimeout);
+                delivery.MessageId, held, _options.ConsumerTimeout);
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -203,7 +236,7 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
         }
     }
 
-    private async ValueTask<Job?> WaitForDeliveryAsync(JobConsumer consumer, CancellationToken cancellationToken)
+    private async ValueTask<RabbitMqDelivery?> WaitForDeliveryAsync(JobConsumer consumer, CancellationToken cancellationToken)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         idle.CancelAfter(_options.IdleTimeout);
@@ -217,69 +250,51 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
         }
     }
 
-    // Publishes what replaces the delivery (if anything), then acknowledges it. A void delivery
-    // (its channel went down) is neither: the broker has already put the message back.
-    private async ValueTask FinishAsync(Job job, Func<RabbitMqReceipt, ValueTask>? publish, CancellationToken cancellationToken)
-    {
-        var (consumer, receipt) = DeliveryOf(job);
-        try
-        {
-            if (consumer.IsCurrent(receipt))
-            {
-                if (publish is not null)
-                {
-                    await publish(receipt).ConfigureAwait(false);
-                }
-
-                await consumer.AckAsync(receipt, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            EndRun(consumer, job);
-        }
-    }
-
     private async ValueTask PublishJobAsync(ConfirmedPublisher publisher, Job job, CancellationToken cancellationToken)
     {
         var queue = job.RequestedStartTime - DateTimeOffset.UtcNow is { } remaining && remaining > RabbitMqTopology.DueTolerance
             ? _topology.DelayQueue(RabbitMqTopology.LevelFor(remaining))
             : _topology.WorkQueue;
-        await publisher.PublishAsync(queue, MessageProperties(job), JobSerializer.Serialize(job), cancellationToken).ConfigureAwait(false);
+        await publisher.PublishAsync(queue, MessageProperties(job.Id, job.WorkflowName), JobSerializer.Serialize(job), cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask DelayAgainAsync(JobConsumer consumer, Job job, RabbitMqReceipt receipt, CancellationToken cancellationToken)
+    private async ValueTask DelayAgainAsync(JobConsumer consumer, RabbitMqDelivery delivery, Job job, CancellationToken cancellationToken)
     {
         try
         {
             await PublishJobAsync(_publisher!, job, cancellationToken).ConfigureAwait(false);
-            await consumer.AckAsync(receipt, cancellationToken).ConfigureAwait(false);
+            await consumer.AckAsync(delivery, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {
             _logger.LogError(ex, "Could not send job {JobId} on to its next delay queue; it goes back to the work queue.", job.Id);
             await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
-            await consumer.RequeueAsync(receipt, cancellationToken).ConfigureAwait(false);
+            await consumer.RequeueAsync(delivery, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static BasicProperties MessageProperties(Job job) => new()
+    private static BasicProperties MessageProperties(string messageId, string? workflowName) => new()
     {
         Persistent = true,
-        MessageId = job.Id,
+        MessageId = messageId,
         ContentType = "application/json",
-        Type = job.WorkflowName,
+        Type = workflowName,
     };
 
     // A redelivery of a job this process is still running (its channel went down meanwhile)
     // waits until that run ends, so that two runs of one job never overlap here.
-    private bool StartRun(Job job)
+    private bool StartRun(RabbitMqDelivery delivery)
     {
+        if (delivery.Job is not { } job)
+        {
+            return true;
+        }
+
         lock (_running)
         {
             if (_running.TryGetValue(job.Id, out var waiting))
             {
-                (waiting ??= []).Add(job);
+                (waiting ??= []).Add(delivery);
                 _running[job.Id] = waiting;
                 return false;
             }
@@ -289,9 +304,14 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
         }
     }
 
-    private void EndRun(JobConsumer consumer, Job job)
+    private void EndRun(JobConsumer consumer, RabbitMqDelivery delivery)
     {
-        List<Job>? waiting;
+        if (delivery.Job is not { } job)
+        {
+            return;
+        }
+
+        List<RabbitMqDelivery>? waiting;
         lock (_running)
         {
             if (!_running.Remove(job.Id, out waiting))
@@ -304,17 +324,6 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
         {
             consumer.Return(redelivery);
         }
-    }
-
-    private (JobConsumer Consumer, RabbitMqReceipt Receipt) DeliveryOf(Job job)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        if (job.Receipt is not RabbitMqReceipt receipt || _consumer is null)
-        {
-            throw new InvalidOperationException($"Job {job.Id} was not dequeued from this RabbitMQ queue.");
-        }
-
-        return (_consumer, receipt);
     }
 
     // Null while the broker is unreachable or the queue cannot be consumed: the caller sees an
@@ -365,7 +374,7 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
                     connection.ConnectionShutdownAsync += OnConnectionLostAsync;
                     connection.RecoverySucceededAsync += OnReconnectedAsync;
                     _connection = connection;
-                    _consumer = new JobConsumer(connection, _topology.WorkQueue, _options.Prefetch ?? DefaultPrefetch, _logger);
+                    _consumer = new JobConsumer(this, connection, _topology.WorkQueue, _options.Prefetch ?? DefaultPrefetch, _logger);
                     Volatile.Write(ref _publisher, new ConfirmedPublisher(connection, _options, _logger));
                 }
                 catch (BrokerUnreachableException ex) when (retryUntil - DateTimeOffset.UtcNow > _options.ReconnectInterval)

@@ -12,7 +12,7 @@ public enum RabbitMqQueueType
 
     /// <summary>
     /// Classic durable queues. The broker only says whether a delivery is a redelivery, so
-    /// <see cref="Job.DeliveryCount"/> is 1 or 2 and the worker's crash-loop guard cannot trip.
+    /// <see cref="JobDelivery.DeliveryCount"/> is 1 or 2 and the worker's crash-loop guard cannot trip.
     /// </summary>
     Classic = 1,
 }

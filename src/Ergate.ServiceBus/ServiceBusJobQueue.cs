@@ -1,7 +1,5 @@
 using System.Threading.Channels;
 using Amqp;
-using Amqp.Framing;
-using Amqp.Types;
 using Ergate.ServiceBus.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,21 +13,16 @@ namespace Ergate.ServiceBus;
 /// for delays. When the connection drops it reconnects with backoff; deliveries that were in
 /// flight are redelivered by the broker, so nothing is lost.
 /// </summary>
-public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
+public sealed class ServiceBusJobQueue : ILeasedJobQueue, IAsyncDisposable
 {
     /// <summary>The AMQP error condition that makes Service Bus move a rejected message to the dead-letter sub-queue.</summary>
     public const string DeadLetterCondition = "com.microsoft:dead-letter";
-
-    private const int MaxDeadLetterTextLength = 4096;
-    private const int LockLostStatusCode = 410;
-    private static readonly Symbol DeadLetterReasonKey = new("DeadLetterReason");
-    private static readonly Symbol DeadLetterDescriptionKey = new("DeadLetterErrorDescription");
 
     private readonly ServiceBusConnectionString _connectionString;
     private readonly ServiceBusOptions _options;
     private readonly int _prefetch;
     private readonly ILogger _logger;
-    private readonly Channel<ServiceBusDelivery> _deliveries = Channel.CreateUnbounded<ServiceBusDelivery>();
+    private readonly Channel<ReceivedMessage> _received = Channel.CreateUnbounded<ReceivedMessage>();
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private QueueConnection? _connection;
     private Exception? _lastConnectionError;
@@ -77,18 +70,18 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask<Job?> DequeueAsync(CancellationToken cancellationToken)
+    public async ValueTask<JobDelivery?> DequeueAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-            if (!_deliveries.Reader.TryRead(out var delivery))
+            if (!_received.Reader.TryRead(out var received))
             {
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 idle.CancelAfter(_options.IdleWait);
                 try
                 {
-                    delivery = await _deliveries.Reader.ReadAsync(idle.Token).ConfigureAwait(false);
+                    received = await _received.Reader.ReadAsync(idle.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -96,120 +89,20 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
                 }
             }
 
-            // A delivery of a connection that has since closed cannot be settled: the broker redelivers it.
-            if (delivery.Connection == connection && connection.IsOpen)
+            // A message of a connection that has since closed cannot be settled: the broker redelivers it.
+            if (received.Connection == connection && connection.IsOpen)
             {
                 connection.Taken();
-                return JobMessages.ToJob(delivery.Message, delivery);
+                return ServiceBusDelivery.Create(this, connection, received.Message);
             }
         }
     }
 
-    /// <inheritdoc />
-    public ValueTask CompleteAsync(Job job, CancellationToken cancellationToken = default)
-    {
-        Settle(job, "complete", new Accepted());
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>How a job given back without delay is settled.</summary>
+    internal AbandonOutcome AbandonOutcome => _options.AbandonOutcome;
 
-    /// <inheritdoc />
-    /// <remarks>
-    /// Without a delay the message is settled <c>modified</c> (delivery failed: its delivery count
-    /// rises) or <c>released</c>, per <see cref="ServiceBusOptions.AbandonOutcome"/>. With a delay,
-    /// AMQP has no "abandon until": a copy is sent with <c>x-opt-scheduled-enqueue-time</c> (and a
-    /// message id of its own, so duplicate detection does not drop it), then the original is
-    /// accepted. A crash between the two leaves both, never neither; the stored state makes the
-    /// duplicate harmless.
-    /// </remarks>
-    public async ValueTask AbandonAsync(Job job, TimeSpan delay, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        if (delay > TimeSpan.Zero)
-        {
-            var retry = job.Clone();
-            retry.RequestedStartTime = DateTimeOffset.UtcNow + delay;
-            await SendAsync(retry, $"{job.Id}:retry:{Guid.NewGuid():N}", cancellationToken).ConfigureAwait(false);
-            Settle(job, "accept after scheduling its retry", new Accepted());
-            return;
-        }
-
-        if (_options.AbandonOutcome == AbandonOutcome.Released)
-        {
-            Settle(job, "release", new Released());
-        }
-        else
-        {
-            Settle(job, "abandon", new Modified { DeliveryFailed = true, UndeliverableHere = false });
-        }
-    }
-
-    /// <inheritdoc />
-    /// <remarks>
-    /// Settles the message <c>rejected</c> with the <c>com.microsoft:dead-letter</c> condition;
-    /// Service Bus moves it to <c>&lt;queue&gt;/$deadletterqueue</c> with the reason in
-    /// <c>DeadLetterReason</c> and the job's error in <c>DeadLetterErrorDescription</c>. A broker
-    /// with a dead-letter exchange (RabbitMQ) routes it there but keeps no reason.
-    /// </remarks>
-    public ValueTask DeadLetterAsync(Job job, string reason, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        var description = job.Error is { } error ? $"{error.ExceptionType}: {error.Message}" : reason;
-        var rejection = new Error(new Symbol(DeadLetterCondition))
-        {
-            Description = Truncate(reason),
-            Info = new Fields
-            {
-                [DeadLetterReasonKey] = Truncate(reason),
-                [DeadLetterDescriptionKey] = Truncate(description),
-            },
-        };
-        Settle(job, "dead-letter", new Rejected { Error = rejection });
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    /// <remarks>
-    /// Sends <c>com.microsoft:renew-lock</c> with the message's lock token to the queue's
-    /// management node. Does nothing when <see cref="ServiceBusOptions.LockRenewalInterval"/> is
-    /// null or the message carries no lock token.
-    /// </remarks>
-    /// <exception cref="LeaseLostException">
-    /// The lock was already lost (410, inner <see cref="ServiceBusException"/>), or the connection
-    /// the message came on closed, which releases the message to other receivers.
-    /// </exception>
-    public async ValueTask RenewLeaseAsync(Job job, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        if (_options.LockRenewalInterval is null || ReceiptOf(job) is not { LockToken: { } lockToken } delivery)
-        {
-            return;
-        }
-
-        if (!delivery.Connection.IsOpen)
-        {
-            throw ConnectionClosedSinceReceived(job, null);
-        }
-
-        try
-        {
-            await delivery.Connection.Management.RenewLocksAsync([lockToken], delivery.Connection.ReceiverName, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ServiceBusException ex) when (ex.StatusCode == LockLostStatusCode)
-        {
-            throw new LeaseLostException($"The lock of job '{job.Id}' on Service Bus queue '{QueueName}' was lost: {ex.Message}", ex);
-        }
-        catch (Exception ex) when (ex is AmqpException or ObjectDisposedException && !delivery.Connection.IsOpen)
-        {
-            throw ConnectionClosedSinceReceived(job, ex);
-        }
-    }
-
-    // Closing the connection released the message: the broker delivers it again, to any receiver.
-    private LeaseLostException ConnectionClosedSinceReceived(Job job, Exception? error)
-    {
-        var message = $"Job '{job.Id}' came on a connection to Service Bus queue '{QueueName}' that has closed since; the broker delivers it again.";
-        return error is null ? new LeaseLostException(message) : new LeaseLostException(message, error);
-    }
+    /// <summary>Logs that a delivery could not be settled because its connection closed (the broker delivers it again).</summary>
+    internal void LogDeliveryLost(string jobId, string action) => ServiceBusLog.DeliveryLost(_logger, jobId, action);
 
     /// <summary>
     /// Closes the connection. Messages received but not settled (taken by a worker or still
@@ -223,7 +116,7 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
         }
 
         _disposed = true;
-        _deliveries.Writer.TryComplete();
+        _received.Writer.TryComplete();
         if (_connection is { } connection)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -232,7 +125,8 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
         _connectLock.Dispose();
     }
 
-    private async Task SendAsync(Job job, string messageId, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="job"/> as a message with <paramref name="messageId"/>, reconnecting as needed, within <see cref="ServiceBusOptions.OperationTimeout"/>.</summary>
+    internal async Task SendAsync(Job job, string messageId, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.OperationTimeout);
@@ -325,40 +219,8 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
     }
 
     private void OnMessage(QueueConnection connection, Message message) =>
-        _deliveries.Writer.TryWrite(new ServiceBusDelivery(connection, message));
+        _received.Writer.TryWrite(new ReceivedMessage(connection, message));
 
-    private void Settle(Job job, string action, Outcome outcome)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        var delivery = ReceiptOf(job) ?? throw new ArgumentException($"Job '{job.Id}' was not dequeued from this queue (it has no Service Bus delivery).", nameof(job));
-        if (!delivery.Connection.IsOpen)
-        {
-            ServiceBusLog.DeliveryLost(_logger, job.Id, action);
-            return;
-        }
-
-        try
-        {
-            delivery.Connection.Settle(delivery.Message, outcome);
-        }
-        catch (Exception ex) when (ex is AmqpException or ObjectDisposedException)
-        {
-            ServiceBusLog.DeliveryLost(_logger, job.Id, action);
-        }
-    }
-
-    private static ServiceBusDelivery? ReceiptOf(Job job) => job.Receipt as ServiceBusDelivery;
-
-    private static string Truncate(string text) =>
-        text.Length <= MaxDeadLetterTextLength ? text : text[..MaxDeadLetterTextLength];
-
-    /// <summary>The receipt of a dequeued job: the message and the connection it arrived on.</summary>
-    private sealed class ServiceBusDelivery(QueueConnection connection, Message message)
-    {
-        public QueueConnection Connection { get; } = connection;
-
-        public Message Message { get; } = message;
-
-        public Guid? LockToken { get; } = JobMessages.LockTokenOf(message);
-    }
+    /// <summary>A message received and not yet handed out, with the connection it arrived on.</summary>
+    private readonly record struct ReceivedMessage(QueueConnection Connection, Message Message);
 }

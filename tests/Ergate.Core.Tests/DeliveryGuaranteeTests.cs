@@ -27,22 +27,23 @@ public sealed class DeliveryGuaranteeTests
         return store;
     }
 
-    private IJobQueue JournalingQueue(Job delivered)
+    private (IJobQueue Queue, JobDelivery Delivery) JournalingQueue(Job delivered)
     {
-        var queue = Substitute.For<IJobQueue>();
-        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(delivered, (Job?)null);
-        queue.CompleteAsync(Arg.Any<Job>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        var delivery = TestApp.DeliveryOf(delivered);
+        delivery.CompleteAsync(Arg.Any<CancellationToken>()).Returns(_ =>
         {
             _journal.Add("complete");
             return ValueTask.CompletedTask;
         });
-        return queue;
+        var queue = Substitute.For<IJobQueue>();
+        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(delivery, (JobDelivery?)null);
+        return (queue, delivery);
     }
 
     [Fact]
     public async Task State_is_stored_after_every_step_before_the_next_and_acked_last()
     {
-        var app = TestApp.Create(JournalingQueue(new Job("j1", "three")), JournalingStore(), null, ThreeSteps());
+        var app = TestApp.Create(JournalingQueue(new Job("j1", "three")).Queue, JournalingStore(), null, ThreeSteps());
 
         await app.RunUntilIdleAsync();
 
@@ -83,7 +84,7 @@ public sealed class DeliveryGuaranteeTests
     [Fact]
     public async Task A_fast_first_step_is_stored_once_with_its_result()
     {
-        var app = TestApp.Create(JournalingQueue(new Job("j1", "three")), JournalingStore(), null, ThreeSteps());
+        var app = TestApp.Create(JournalingQueue(new Job("j1", "three")).Queue, JournalingStore(), null, ThreeSteps());
 
         await app.RunUntilIdleAsync();
 
@@ -94,7 +95,7 @@ public sealed class DeliveryGuaranteeTests
     public async Task Redelivered_job_resumes_at_the_stored_step_with_the_stored_input()
     {
         var stored = new Job("j1", "three") { Status = JobStatus.Running, CurrentStep = 2, StepsCompleted = 2, LastReturnValue = "stored b", PercentCompleted = 66.7 };
-        var app = TestApp.Create(JournalingQueue(new Job("j1", "three")), JournalingStore(stored), null, ThreeSteps());
+        var app = TestApp.Create(JournalingQueue(new Job("j1", "three")).Queue, JournalingStore(stored), null, ThreeSteps());
 
         await app.RunUntilIdleAsync();
 
@@ -105,7 +106,7 @@ public sealed class DeliveryGuaranteeTests
     public async Task Redelivered_finished_job_is_settled_without_running_again()
     {
         var stored = new Job("j1", "three") { Status = JobStatus.Completed, CurrentStep = 3, StepsCompleted = 3 };
-        var app = TestApp.Create(JournalingQueue(new Job("j1", "three")), JournalingStore(stored), null, ThreeSteps());
+        var app = TestApp.Create(JournalingQueue(new Job("j1", "three")).Queue, JournalingStore(stored), null, ThreeSteps());
 
         await app.RunUntilIdleAsync();
 
@@ -116,13 +117,13 @@ public sealed class DeliveryGuaranteeTests
     public async Task Redelivered_failed_job_goes_to_the_dead_letters_again()
     {
         var stored = new Job("j1", "three") { Status = JobStatus.Failed, Error = new JobError("b", "boom", null, null, DateTimeOffset.UtcNow) };
-        var queue = JournalingQueue(new Job("j1", "three"));
+        var (queue, delivery) = JournalingQueue(new Job("j1", "three"));
         var app = TestApp.Create(queue, JournalingStore(stored), null, ThreeSteps());
 
         await app.RunUntilIdleAsync();
 
         Assert.Empty(_journal.Entries);
-        await queue.Received(1).DeadLetterAsync(Arg.Any<Job>(), "boom", Arg.Any<CancellationToken>());
+        await delivery.Received(1).DeadLetterAsync(Arg.Is<Job?>(j => j!.Status == JobStatus.Failed), "boom", Arg.Any<CancellationToken>());
     }
 
     [Fact]
@@ -148,8 +149,8 @@ public sealed class DeliveryGuaranteeTests
         var queue = Substitute.For<IJobQueue>();
         queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(
             _ => throw new IOException("broker away"),
-            _ => new ValueTask<Job?>(new Job("j1", "three")),
-            _ => new ValueTask<Job?>((Job?)null));
+            _ => new ValueTask<JobDelivery?>(TestApp.DeliveryOf(new Job("j1", "three"))),
+            _ => new ValueTask<JobDelivery?>((JobDelivery?)null));
         var app = TestApp.Create(queue, new InMemoryJobStateStore(), b => b.Configure(o => o.MaxConcurrency = 1), ThreeSteps());
 
         await app.RunUntilIdleAsync();
@@ -165,7 +166,7 @@ public sealed class DeliveryGuaranteeTests
         var workflow = new Workflow("later");
         workflow.Step("a", () => ranAt = DateTimeOffset.UtcNow);
         var queue = Substitute.For<IJobQueue>();
-        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(new Job("j1", "later") { RequestedStartTime = due }, (Job?)null);
+        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(TestApp.DeliveryOf(new Job("j1", "later") { RequestedStartTime = due }), (JobDelivery?)null);
         var app = TestApp.Create(queue, new InMemoryJobStateStore(), null, workflow);
 
         await app.RunUntilIdleAsync();

@@ -2,31 +2,24 @@ using Ergate.Tests.Contracts;
 
 namespace Ergate.Core.Tests;
 
-public sealed class InMemoryQueueContract : JobQueueContract
+/// <summary>The in-memory queue for the queue contracts.</summary>
+public sealed class InMemoryQueueFactory : JobQueueFactory
 {
-    protected override Task<IJobQueue> CreateQueueAsync() => Task.FromResult<IJobQueue>(new InMemoryJobQueue());
+    protected override Task<IJobQueue> CreateAsync() => Task.FromResult<IJobQueue>(new InMemoryJobQueue());
 }
 
-public sealed class InMemoryDelayedDeliveryContract : DelayedDeliveryContract
+/// <summary>The in-memory store for the store contracts.</summary>
+public sealed class InMemoryStoreFactory : JobStateStoreFactory
 {
-    protected override Task<IJobQueue> CreateQueueAsync() => Task.FromResult<IJobQueue>(new InMemoryJobQueue());
+    public override Task<IJobStateStore> CreateStoreAsync() => Task.FromResult<IJobStateStore>(new InMemoryJobStateStore());
 }
 
-public sealed class InMemoryAcknowledgementContract : AcknowledgementContract
-{
-    protected override Task<IJobQueue> CreateQueueAsync() => Task.FromResult<IJobQueue>(new InMemoryJobQueue());
+public sealed class InMemoryQueueContract() : JobQueueContract(new InMemoryQueueFactory());
 
-    protected override Task<IReadOnlyList<(string JobId, string Reason)>> ReadDeadLettersAsync(IJobQueue queue) =>
-        Task.FromResult<IReadOnlyList<(string, string)>>(
-            ((InMemoryJobQueue)queue).DeadLetters.Select(d => (d.Job.Id, d.Reason)).ToList());
-}
+public sealed class InMemoryDelayedDeliveryContract() : DelayedDeliveryContract(new InMemoryQueueFactory());
 
-public sealed class InMemoryStateStoreContract : JobStateStoreContract
-{
-    protected override Task<IJobStateStore> CreateStoreAsync() => Task.FromResult<IJobStateStore>(new InMemoryJobStateStore());
-}
+public sealed class InMemoryAcknowledgementContract() : AcknowledgementContract(new InMemoryQueueFactory());
 
-public sealed class InMemoryStateQueryContract : JobStateQueryContract
-{
-    protected override Task<IJobStateStore> CreateStoreAsync() => Task.FromResult<IJobStateStore>(new InMemoryJobStateStore());
-}
+public sealed class InMemoryStateStoreContract() : JobStateStoreContract(new InMemoryStoreFactory());
+
+public sealed class InMemoryStateQueryContract() : JobStateQueryContract(new InMemoryStoreFactory());

@@ -45,17 +45,14 @@ public sealed class JobTests
     }
 
     [Fact]
-    public void Json_round_trip_keeps_values_and_drops_the_receipt()
+    public void Json_round_trip_keeps_values()
     {
-        var job = new Job("x", "wf", new { A = 1 }) { LastReturnValue = new[] { "a" }, Receipt = "tag-1", DeliveryCount = 3 };
+        var job = new Job("x", "wf", new { A = 1 }) { LastReturnValue = new[] { "a" } };
 
         var copy = JobSerializer.Deserialize(JobSerializer.Serialize(job));
 
         Assert.Equal(["a"], copy.GetLastReturnValue<string[]>()!);
         Assert.Equal(1, copy.GetInitialInput<JsonElement>().GetProperty("a").GetInt32());
-        Assert.Null(copy.Receipt);
-        Assert.Equal(0, copy.DeliveryCount);
-        Assert.DoesNotContain("receipt", JobSerializer.SerializeToString(job), StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]
@@ -63,12 +60,15 @@ public sealed class JobTests
     [InlineData("{\"hello\":1}")]
     [InlineData("[1,2]")]
     [InlineData("null")]
-    public void Garbage_reads_as_an_unreadable_job_never_an_exception(string body)
+    public void Garbage_is_no_job_with_a_reason(string body)
     {
-        var job = JobSerializer.Deserialize(body, receipt: 9);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
 
-        Assert.NotNull(job.UnreadableReason);
-        Assert.Equal(9, job.Receipt);
+        Assert.False(JobSerializer.TryDeserialize(bytes, out var job, out var error));
+        Assert.Null(job);
+        Assert.NotEmpty(error);
+        var thrown = Assert.Throws<InvalidDataException>(() => JobSerializer.Deserialize(body));
+        Assert.Equal(error, thrown.Message);
     }
 }
 
@@ -81,7 +81,7 @@ public sealed class InMemoryStateStoreTests
         await store.UpdateAsync(new Job("x", "wf"));
         var changed = new Job("x", "wf");
         var settable = typeof(Job).GetProperties()
-            .Where(p => p.SetMethod is { IsPublic: true } && p.Name is not (nameof(Job.Receipt) or nameof(Job.DeliveryCount)))
+            .Where(p => p.SetMethod is { IsPublic: true })
             .ToList();
         var values = new Dictionary<string, object?>
         {

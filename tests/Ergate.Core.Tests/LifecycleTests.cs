@@ -97,10 +97,11 @@ public sealed class LifecycleTests
     {
         var renewals = 0;
         var renewedThrice = new TaskCompletionSource();
-        var queue = Substitute.For<IJobQueue>();
-        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(new Job("long", "wf"), (Job?)null);
+        var delivery = TestApp.DeliveryOf(new Job("long", "wf"));
+        var queue = Substitute.For<ILeasedJobQueue>();
+        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(delivery, (JobDelivery?)null);
         queue.LeaseRenewalInterval.Returns(TimeSpan.FromMilliseconds(50));
-        queue.RenewLeaseAsync(Arg.Is<Job>(j => j.Id == "long"), Arg.Any<CancellationToken>()).Returns(_ =>
+        delivery.RenewLeaseAsync(Arg.Any<CancellationToken>()).Returns(_ =>
         {
             if (Interlocked.Increment(ref renewals) == 3)
             {
@@ -124,10 +125,11 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Lost_lease_cancels_the_step_and_the_run_stores_and_settles_nothing_more()
     {
-        var queue = Substitute.For<IJobQueue>();
-        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(new Job("taken-over", "wf"), (Job?)null);
+        var delivery = TestApp.DeliveryOf(new Job("taken-over", "wf"));
+        var queue = Substitute.For<ILeasedJobQueue>();
+        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(delivery, (JobDelivery?)null);
         queue.LeaseRenewalInterval.Returns(TimeSpan.FromMilliseconds(50));
-        queue.RenewLeaseAsync(Arg.Any<Job>(), Arg.Any<CancellationToken>())
+        delivery.RenewLeaseAsync(Arg.Any<CancellationToken>())
             .Returns(_ => ValueTask.FromException(new LeaseLostException("Another worker claimed job taken-over.")));
         var store = new InMemoryJobStateStore();
         var stepCancelled = new TaskCompletionSource();
@@ -153,19 +155,21 @@ public sealed class LifecycleTests
         Assert.Empty(_journal.Entries);
         var stored = await store.GetAsync("taken-over");
         Assert.True(stored is null || stored.StepsCompleted == 0, "A step's result was stored after the lease was lost.");
-        await queue.DidNotReceive().CompleteAsync(Arg.Any<Job>(), Arg.Any<CancellationToken>());
-        await queue.DidNotReceive().AbandonAsync(Arg.Any<Job>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>());
-        await queue.DidNotReceive().DeadLetterAsync(Arg.Any<Job>(), Arg.Any<string>(), Arg.Any<CancellationToken>());
+        Assert.True(delivery.IsLeaseLost);
+        await delivery.DidNotReceive().CompleteAsync(Arg.Any<CancellationToken>());
+        await delivery.DidNotReceive().AbandonAsync(Arg.Any<Job>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>());
+        await delivery.DidNotReceive().DeadLetterAsync(Arg.Any<Job?>(), Arg.Any<string>(), Arg.Any<CancellationToken>());
     }
 
     [Fact]
     public async Task Step_that_ignores_its_token_is_not_stored_once_the_lease_is_lost()
     {
-        var queue = Substitute.For<IJobQueue>();
-        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(new Job("taken-over", "wf"), (Job?)null);
+        var delivery = TestApp.DeliveryOf(new Job("taken-over", "wf"));
+        var queue = Substitute.For<ILeasedJobQueue>();
+        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(delivery, (JobDelivery?)null);
         queue.LeaseRenewalInterval.Returns(TimeSpan.FromMilliseconds(20));
         var leaseLost = new TaskCompletionSource();
-        queue.RenewLeaseAsync(Arg.Any<Job>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        delivery.RenewLeaseAsync(Arg.Any<CancellationToken>()).Returns(_ =>
         {
             leaseLost.TrySetResult();
             return ValueTask.FromException(new LeaseLostException("Another worker claimed job taken-over."));
@@ -186,8 +190,8 @@ public sealed class LifecycleTests
         Assert.Equal(["stubborn finished"], _journal.Entries);
         var stored = await store.GetAsync("taken-over");
         Assert.True(stored is null || stored.StepsCompleted == 0, "The step's result was stored after the lease was lost.");
-        await queue.DidNotReceive().CompleteAsync(Arg.Any<Job>(), Arg.Any<CancellationToken>());
-        await queue.DidNotReceive().AbandonAsync(Arg.Any<Job>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>());
+        await delivery.DidNotReceive().CompleteAsync(Arg.Any<CancellationToken>());
+        await delivery.DidNotReceive().AbandonAsync(Arg.Any<Job>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>());
     }
 
     [Fact]

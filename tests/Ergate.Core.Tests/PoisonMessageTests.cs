@@ -18,7 +18,7 @@ public sealed class PoisonMessageTests
         Assert.Equal(JobStatus.Failed, bad.Status);
         Assert.Contains("Unknown workflow 'no_such_workflow'", bad.Error!.Message, StringComparison.Ordinal);
         Assert.Contains("healthy", bad.Error.Message, StringComparison.Ordinal);
-        Assert.Equal("bad", Assert.Single(_queue.DeadLetters).Job.Id);
+        Assert.Equal("bad", Assert.Single(_queue.DeadLetters).JobId);
         Assert.Equal(JobStatus.Completed, (await app.StoredAsync("good")).Status);
     }
 
@@ -38,29 +38,49 @@ public sealed class PoisonMessageTests
     public async Task Unreadable_message_is_dead_lettered_with_the_reason()
     {
         var queue = Substitute.For<IJobQueue>();
-        var unreadable = JobSerializer.Deserialize("not json at all"u8, receipt: "delivery-7");
-        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(unreadable, (Job?)null);
+        var unreadable = new RawDelivery("not json at all"u8.ToArray(), "delivery-7");
+        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(unreadable, (JobDelivery?)null);
         var app = TestApp.Create(queue, _store, null, _healthy);
 
         await app.RunUntilIdleAsync();
 
-        await queue.Received(1).DeadLetterAsync(
-            Arg.Is<Job>(j => (string)j.Receipt! == "delivery-7"),
-            Arg.Is<string>(r => r.StartsWith("Unreadable message: The message is not a job in JSON", StringComparison.Ordinal)),
-            Arg.Any<CancellationToken>());
+        Assert.Null(unreadable.Job);
+        Assert.Equal("delivery-7", unreadable.MessageId);
+        Assert.Equal("not json at all"u8.ToArray(), unreadable.UnreadableBody.ToArray());
+        var reason = Assert.Single(unreadable.DeadLetterReasons);
+        Assert.StartsWith("Unreadable message: The message is not a job in JSON", reason, StringComparison.Ordinal);
+        Assert.Equal(0, _store.Count);
     }
 
     [Fact]
     public async Task Job_delivered_too_often_is_dead_lettered()
     {
         var queue = Substitute.For<IJobQueue>();
-        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(new Job("crashy", "healthy") { DeliveryCount = 4 }, (Job?)null);
+        var delivery = TestApp.DeliveryOf(new Job("crashy", "healthy"), deliveryCount: 4);
+        queue.DequeueAsync(Arg.Any<CancellationToken>()).Returns(delivery, (JobDelivery?)null);
         var app = TestApp.Create(queue, _store, b => b.Configure(o => o.MaxDeliveryCount = 3), _healthy);
 
         await app.RunUntilIdleAsync();
 
-        await queue.Received(1).DeadLetterAsync(Arg.Any<Job>(), Arg.Is<string>(r => r.Contains("Delivered 4 times")), Arg.Any<CancellationToken>());
+        await delivery.Received(1).DeadLetterAsync(Arg.Is<Job?>(j => j!.Id == "crashy"), Arg.Is<string>(r => r.Contains("Delivered 4 times")), Arg.Any<CancellationToken>());
         Assert.Equal(JobStatus.Failed, (await app.StoredAsync("crashy")).Status);
+    }
+
+    /// <summary>A delivery of raw bytes, as a broker hands out a message that is not a job.</summary>
+    private sealed class RawDelivery(byte[] body, string messageId) : JobDelivery(body, deliveryCount: 1, messageId)
+    {
+        public List<string> DeadLetterReasons { get; } = [];
+
+        public override ValueTask CompleteAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException("An unreadable message is never completed.");
+
+        public override ValueTask AbandonAsync(Job job, TimeSpan delay, CancellationToken cancellationToken = default) => throw new InvalidOperationException("An unreadable message is never abandoned.");
+
+        public override ValueTask DeadLetterAsync(Job? job, string reason, CancellationToken cancellationToken = default)
+        {
+            Assert.Null(job);
+            DeadLetterReasons.Add(reason);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static Workflow CreateHealthy()

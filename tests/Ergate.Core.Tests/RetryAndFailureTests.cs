@@ -52,7 +52,7 @@ public sealed class RetryAndFailureTests
         Assert.Equal("card declined", job.Error.Message);
         Assert.Contains(nameof(ThrowDeclined), job.Error.StackTrace, StringComparison.Ordinal);
         var deadLetter = Assert.Single(_queue.DeadLetters);
-        Assert.Equal("j1", deadLetter.Job.Id);
+        Assert.Equal("j1", deadLetter.Job!.Id);
         Assert.Contains("card declined", deadLetter.Reason, StringComparison.Ordinal);
         Assert.IsType<InvalidOperationException>(observed);
     }

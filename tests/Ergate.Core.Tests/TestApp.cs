@@ -36,6 +36,9 @@ internal static class TestApp
         Assert.False(limit.IsCancellationRequested, "The app did not become idle in time.");
     }
 
+    /// <summary>A delivery of <paramref name="job"/> whose settle calls can be checked with NSubstitute.</summary>
+    public static JobDelivery DeliveryOf(Job job, int deliveryCount = 1) => NSubstitute.Substitute.For<JobDelivery>(job, deliveryCount);
+
     public static async Task<Job> StoredAsync(this ErgateApp app, string id) =>
         await app.StateStore.GetAsync(id) ?? throw new Xunit.Sdk.XunitException($"Job {id} was never stored.");
 

@@ -2,43 +2,28 @@ using Ergate.Tests.Contracts;
 
 namespace Ergate.RabbitMq.Tests;
 
-[Collection(RabbitMqCollection.Name)]
-public sealed class RabbitMqQueueContract(RabbitMqFixture fixture) : JobQueueContract
+/// <summary>RabbitMQ queues of one type, each with a name of its own, for the queue contracts.</summary>
+public sealed class RabbitMqQueueFactory(RabbitMqFixture fixture, RabbitMqQueueType type) : JobQueueFactory
 {
-    protected override Task<IJobQueue> CreateQueueAsync() => fixture.NewQueueAsync(RabbitMqQueueType.Quorum);
+    public override Task SendRawAsync(IJobQueue queue, byte[] body) => fixture.SendRawAsync((RabbitMqJobQueue)queue, body);
+
+    protected override Task<IJobQueue> CreateAsync() => fixture.NewQueueAsync(type);
 }
 
 [Collection(RabbitMqCollection.Name)]
-public sealed class RabbitMqClassicQueueContract(RabbitMqFixture fixture) : JobQueueContract
-{
-    protected override Task<IJobQueue> CreateQueueAsync() => fixture.NewQueueAsync(RabbitMqQueueType.Classic);
-}
+public sealed class RabbitMqQueueContract(RabbitMqFixture fixture) : JobQueueContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum));
 
 [Collection(RabbitMqCollection.Name)]
-public sealed class RabbitMqDelayedDeliveryContract(RabbitMqFixture fixture) : DelayedDeliveryContract
-{
-    protected override Task<IJobQueue> CreateQueueAsync() => fixture.NewQueueAsync(RabbitMqQueueType.Quorum);
-}
+public sealed class RabbitMqClassicQueueContract(RabbitMqFixture fixture) : JobQueueContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Classic));
 
 [Collection(RabbitMqCollection.Name)]
-public sealed class RabbitMqClassicDelayedDeliveryContract(RabbitMqFixture fixture) : DelayedDeliveryContract
-{
-    protected override Task<IJobQueue> CreateQueueAsync() => fixture.NewQueueAsync(RabbitMqQueueType.Classic);
-}
+public sealed class RabbitMqDelayedDeliveryContract(RabbitMqFixture fixture) : DelayedDeliveryContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum));
 
 [Collection(RabbitMqCollection.Name)]
-public sealed class RabbitMqAcknowledgementContract(RabbitMqFixture fixture) : AcknowledgementContract
-{
-    protected override Task<IJobQueue> CreateQueueAsync() => fixture.NewQueueAsync(RabbitMqQueueType.Quorum);
-
-    protected override async Task<IReadOnlyList<(string JobId, string Reason)>> ReadDeadLettersAsync(IJobQueue queue) =>
-        (await fixture.ReadDeadLettersAsync((RabbitMqJobQueue)queue)).Select(d => (d.JobId, d.Reason)).ToList();
-}
+public sealed class RabbitMqClassicDelayedDeliveryContract(RabbitMqFixture fixture) : DelayedDeliveryContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Classic));
 
 [Collection(RabbitMqCollection.Name)]
-public sealed class RabbitMqUnreadableMessageContract(RabbitMqFixture fixture) : UnreadableMessageContract
-{
-    protected override Task<IJobQueue> CreateQueueAsync() => fixture.NewQueueAsync(RabbitMqQueueType.Quorum);
+public sealed class RabbitMqAcknowledgementContract(RabbitMqFixture fixture) : AcknowledgementContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum));
 
-    protected override Task SendRawAsync(IJobQueue queue, byte[] body) => fixture.SendRawAsync((RabbitMqJobQueue)queue, body);
-}
+[Collection(RabbitMqCollection.Name)]
+public sealed class RabbitMqUnreadableMessageContract(RabbitMqFixture fixture) : UnreadableMessageContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum));

@@ -86,9 +86,9 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         await first.DisposeAsync(); // The process is gone: its connection closes without an ack.
         var redelivered = await DequeueAsync(second);
 
-        Assert.Equal("orphan", redelivered.Id);
+        Assert.Equal("orphan", redelivered.MessageId);
         Assert.Equal(2, redelivered.DeliveryCount);
-        await second.CompleteAsync(redelivered);
+        await redelivered.CompleteAsync();
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         var redelivered = await DequeueAsync(second);
 
         Assert.Equal(2, redelivered.DeliveryCount);
-        await second.CompleteAsync(redelivered);
+        await redelivered.CompleteAsync();
     }
 
     [Fact]
@@ -113,11 +113,11 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         var queue = NewQueue();
         await queue.EnqueueAsync(new Job("failed", "wf"));
         var job = await DequeueAsync(queue);
-        job.Status = JobStatus.Failed;
-        job.Error = new JobError("charge", "card declined", "System.InvalidOperationException", "at Charge()", DateTimeOffset.UtcNow);
+        job.Job!.Status = JobStatus.Failed;
+        job.Job!.Error = new JobError("charge", "card declined", "System.InvalidOperationException", "at Charge()", DateTimeOffset.UtcNow);
         var before = DateTimeOffset.UtcNow;
 
-        await queue.DeadLetterAsync(job, "step 'charge' failed after 3 attempts");
+        await job.DeadLetterAsync(job.Job, "step 'charge' failed after 3 attempts");
 
         var (jobId, reason, headers) = Assert.Single(await fixture.ReadDeadLettersAsync(queue));
         Assert.Equal("failed", jobId);
@@ -137,8 +137,8 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
 
         var job = await DequeueAsync(queue);
         Assert.NotNull(job.UnreadableReason);
-        Assert.Equal("foreign-7", job.Id);
-        await queue.DeadLetterAsync(job, job.UnreadableReason);
+        Assert.Equal("foreign-7", job.MessageId);
+        await job.DeadLetterAsync(job.Job, job.UnreadableReason);
 
         var body = await fixture.GetOneBodyAsync(queue.DeadLetterQueueName);
         Assert.Equal(garbage, body);
@@ -162,10 +162,10 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         {
             var job = await DequeueAsync(queue);
             var arrived = DateTimeOffset.UtcNow - start;
-            Assert.Equal($"after-{delay.TotalMilliseconds}", job.Id);
+            Assert.Equal($"after-{delay.TotalMilliseconds}", job.MessageId);
             output.WriteLine($"{delay.TotalSeconds} s delay: {(arrived - delay).TotalMilliseconds:F0} ms late");
             Assert.InRange(arrived, delay - RabbitMqTopology.DueTolerance, delay + TimeSpan.FromSeconds(2));
-            await queue.CompleteAsync(job);
+            await job.CompleteAsync();
         }
     }
 
@@ -198,14 +198,14 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         var queue = NewQueue();
         await queue.EnqueueAsync(new Job("resume", "wf"));
         var job = await DequeueAsync(queue);
-        job.CurrentStep = 2;
+        job.Job!.CurrentStep = 2;
 
-        await queue.AbandonAsync(job, TimeSpan.Zero);
+        await job.AbandonAsync(job.Job!, TimeSpan.Zero);
         var again = await DequeueAsync(queue);
 
-        Assert.Equal(2, again.CurrentStep);
+        Assert.Equal(2, again.Job!.CurrentStep);
         Assert.Equal(1, again.DeliveryCount);
-        await queue.CompleteAsync(again);
+        await again.CompleteAsync();
     }
 
     [Fact]
@@ -223,7 +223,7 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         var held = new[] { await DequeueAsync(greedy), await DequeueAsync(greedy) };
         var otherGot = await DequeueAsync(other);
 
-        Assert.DoesNotContain(otherGot.Id, held.Select(j => j.Id));
+        Assert.DoesNotContain(otherGot.MessageId, held.Select(j => j.MessageId));
         Assert.Null(await greedy.DequeueAsync(CancellationToken.None));
     }
 
@@ -270,7 +270,7 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         await fixture.DeclareAsync(options.QueueName, new Dictionary<string, object?>());
         await queue.EnqueueAsync(new Job("after-redeclare", "wf"));
 
-        Assert.Equal("after-redeclare", (await DequeueAsync(queue)).Id);
+        Assert.Equal("after-redeclare", (await DequeueAsync(queue)).MessageId);
     }
 
     [Fact]
@@ -302,7 +302,7 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         return queue;
     }
 
-    private static async Task<Job> DequeueAsync(RabbitMqJobQueue queue)
+    private static async Task<JobDelivery> DequeueAsync(RabbitMqJobQueue queue)
     {
         using var deadline = new CancellationTokenSource(Timeout);
         while (true)

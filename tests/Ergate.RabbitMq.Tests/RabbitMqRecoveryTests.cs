@@ -42,8 +42,8 @@ public sealed class RabbitMqRecoveryTests(PrivateRabbitMqServer privateServer) :
         for (var i = 0; i < 4; i++)
         {
             var job = await DequeueAsync(queue);
-            await queue.CompleteAsync(job);
-            done.Add(job.Id);
+            await job.CompleteAsync();
+            done.Add(job.MessageId);
         }
 
         await _server.StopAsync();
@@ -54,13 +54,13 @@ public sealed class RabbitMqRecoveryTests(PrivateRabbitMqServer privateServer) :
         sent.Add("during-outage");
 
         // The job that was running when the broker went away finishes; its late ack is void.
-        await queue.CompleteAsync(running);
+        await running.CompleteAsync();
         var received = new List<string>();
         while (received.Count < sent.Count - done.Count)
         {
             var job = await DequeueAsync(queue);
-            received.Add(job.Id);
-            await queue.CompleteAsync(job);
+            received.Add(job.MessageId);
+            await job.CompleteAsync();
         }
 
         Assert.Equal(sent.Except(done).Order(), received.Order());
@@ -91,7 +91,7 @@ public sealed class RabbitMqRecoveryTests(PrivateRabbitMqServer privateServer) :
 
         // A host shutting down while the broker is away must not hang on the client's close.
         await queue.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal("held", held.Id);
+        Assert.Equal("held", held.MessageId);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class RabbitMqRecoveryTests(PrivateRabbitMqServer privateServer) :
         await _server.RestartAsync();
         await queue.EnqueueAsync(new Job("after-start", "wf"));
 
-        Assert.Equal("after-start", (await first).Id);
+        Assert.Equal("after-start", (await first).MessageId);
     }
 
     [Fact]
@@ -126,20 +126,20 @@ public sealed class RabbitMqRecoveryTests(PrivateRabbitMqServer privateServer) :
         await _server.CtlAsync("close_all_connections", "test: connection lost");
         await queue.EnqueueAsync(new Job("after-reconnect", "wf"));
         var next = await DequeueAsync(queue);
-        Assert.Equal("after-reconnect", next.Id);
-        await queue.CompleteAsync(next);
+        Assert.Equal("after-reconnect", next.MessageId);
+        await next.CompleteAsync();
 
-        await queue.CompleteAsync(running);
+        await running.CompleteAsync();
         var redelivered = await DequeueAsync(queue);
 
-        Assert.Equal("long-step", redelivered.Id);
-        await queue.CompleteAsync(redelivered);
+        Assert.Equal("long-step", redelivered.MessageId);
+        await redelivered.CompleteAsync();
         Assert.Null(await TryDequeueAsync(queue, TimeSpan.FromSeconds(1)));
     }
 
-    private static Task<Job> DequeueAsync(RabbitMqJobQueue queue) => queue.DequeueWithinAsync(Timeout);
+    private static Task<JobDelivery> DequeueAsync(RabbitMqJobQueue queue) => queue.DequeueWithinAsync(Timeout);
 
-    private static Task<Job?> TryDequeueAsync(RabbitMqJobQueue queue, TimeSpan within) => queue.TryDequeueAsync(within);
+    private static Task<JobDelivery?> TryDequeueAsync(RabbitMqJobQueue queue, TimeSpan within) => queue.TryDequeueAsync(within);
 }
 
 /// <summary>A private broker for one test class that stops and starts it.</summary>
@@ -183,7 +183,7 @@ public sealed class RabbitMqConsumerTimeoutTests : IAsyncLifetime
 
         // The worker renews the lease while the step runs: the adapter warns before the timeout.
         await Task.Delay(ConsumerTimeout * 0.8, deadline.Token);
-        await queue.RenewLeaseAsync(running, deadline.Token);
+        await running.RenewLeaseAsync(deadline.Token);
         Assert.Contains(log.Messages, m => m.Contains("consumer timeout", StringComparison.Ordinal));
 
         // The broker closes the channel; the queue consumes again while the step still runs.
@@ -194,18 +194,18 @@ public sealed class RabbitMqConsumerTimeoutTests : IAsyncLifetime
 
         await queue.EnqueueAsync(new Job("next", "wf"), deadline.Token);
         var next = await NextAsync(queue, deadline.Token);
-        Assert.Equal("next", next.Id);
-        await queue.CompleteAsync(next, deadline.Token);
+        Assert.Equal("next", next.MessageId);
+        await next.CompleteAsync(deadline.Token);
 
         // The long step ends; the redelivery held back meanwhile resumes the job.
-        await queue.CompleteAsync(running, deadline.Token);
+        await running.CompleteAsync(deadline.Token);
         var resumed = await NextAsync(queue, deadline.Token);
-        Assert.Equal("too-long", resumed.Id);
+        Assert.Equal("too-long", resumed.MessageId);
         Assert.Equal(2, resumed.DeliveryCount);
-        await queue.CompleteAsync(resumed, deadline.Token);
+        await resumed.CompleteAsync(deadline.Token);
     }
 
-    private static async Task<Job> NextAsync(RabbitMqJobQueue queue, CancellationToken cancellationToken)
+    private static async Task<JobDelivery> NextAsync(RabbitMqJobQueue queue, CancellationToken cancellationToken)
     {
         while (true)
         {

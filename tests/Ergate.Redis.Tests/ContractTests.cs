@@ -4,52 +4,43 @@ using Xunit;
 
 namespace Ergate.Redis.Tests;
 
-[Collection(RedisCollection.Name)]
-public sealed class RedisQueueContract(RedisServerFixture redis) : JobQueueContract
-{
-    protected override Task<IJobQueue> CreateQueueAsync() => Task.FromResult<IJobQueue>(redis.NewQueue());
-}
-
-[Collection(RedisCollection.Name)]
-public sealed class RedisDelayedDeliveryContract(RedisServerFixture redis) : DelayedDeliveryContract
-{
-    protected override Task<IJobQueue> CreateQueueAsync() => Task.FromResult<IJobQueue>(redis.NewQueue());
-}
-
-[Collection(RedisCollection.Name)]
-public sealed class RedisAcknowledgementContract(RedisServerFixture redis) : AcknowledgementContract
-{
-    protected override Task<IJobQueue> CreateQueueAsync() => Task.FromResult<IJobQueue>(redis.NewQueue());
-
-    protected override async Task<IReadOnlyList<(string JobId, string Reason)>> ReadDeadLettersAsync(IJobQueue queue) =>
-        (await ((RedisJobQueue)queue).ReadDeadLettersAsync()).Select(dead => (dead.Job.Id, dead.Reason)).ToList();
-}
-
-[Collection(RedisCollection.Name)]
-public sealed class RedisUnreadableMessageContract(RedisServerFixture redis) : UnreadableMessageContract
+/// <summary>Redis queues, each on keys of its own, for the queue contracts.</summary>
+public sealed class RedisQueueFactory(RedisServerFixture redis) : JobQueueFactory
 {
     private readonly Dictionary<IJobQueue, RedisOptions> _options = [];
 
-    protected override Task<IJobQueue> CreateQueueAsync()
+    public override Task SendRawAsync(IJobQueue queue, byte[] body) =>
+        redis.Connection.GetDatabase().StreamAddAsync(new RedisKeys(_options[queue]).Stream, "job", body);
+
+    protected override Task<IJobQueue> CreateAsync()
     {
         var options = redis.NewOptions();
         var queue = redis.NewQueue(options);
         _options[queue] = options;
         return Task.FromResult<IJobQueue>(queue);
     }
+}
 
-    protected override Task SendRawAsync(IJobQueue queue, byte[] body) =>
-        redis.Connection.GetDatabase().StreamAddAsync(new RedisKeys(_options[queue]).Stream, "job", body);
+/// <summary>Redis stores, each on keys of its own, for the store contracts.</summary>
+public sealed class RedisStoreFactory(RedisServerFixture redis) : JobStateStoreFactory
+{
+    public override Task<IJobStateStore> CreateStoreAsync() => Task.FromResult<IJobStateStore>(redis.NewStore());
 }
 
 [Collection(RedisCollection.Name)]
-public sealed class RedisStateStoreContract(RedisServerFixture redis) : JobStateStoreContract
-{
-    protected override Task<IJobStateStore> CreateStoreAsync() => Task.FromResult<IJobStateStore>(redis.NewStore());
-}
+public sealed class RedisQueueContract(RedisServerFixture redis) : JobQueueContract(new RedisQueueFactory(redis));
 
 [Collection(RedisCollection.Name)]
-public sealed class RedisStateQueryContract(RedisServerFixture redis) : JobStateQueryContract
-{
-    protected override Task<IJobStateStore> CreateStoreAsync() => Task.FromResult<IJobStateStore>(redis.NewStore());
-}
+public sealed class RedisDelayedDeliveryContract(RedisServerFixture redis) : DelayedDeliveryContract(new RedisQueueFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisAcknowledgementContract(RedisServerFixture redis) : AcknowledgementContract(new RedisQueueFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisUnreadableMessageContract(RedisServerFixture redis) : UnreadableMessageContract(new RedisQueueFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisStateStoreContract(RedisServerFixture redis) : JobStateStoreContract(new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisStateQueryContract(RedisServerFixture redis) : JobStateQueryContract(new RedisStoreFactory(redis));

@@ -23,11 +23,11 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
 
         var second = await DequeueAsync(alive);
 
-        Assert.Equal("orphan", second.Id);
+        Assert.Equal("orphan", second.MessageId);
         Assert.Equal(1, first.DeliveryCount);
         Assert.Equal(2, second.DeliveryCount);
         Assert.True(DateTime.UtcNow - deliveredAt >= ShortLease - TimeSpan.FromMilliseconds(50), "Claimed before the lease expired.");
-        await alive.CompleteAsync(second);
+        await second.CompleteAsync();
         Assert.Null(await TryDequeueAsync(alive, ShortLease * 3));
     }
 
@@ -45,7 +45,7 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
         {
             while (!stop.IsCancellationRequested)
             {
-                await runner.RenewLeaseAsync(job);
+                await job.RenewLeaseAsync();
                 await Task.Delay(runner.LeaseRenewalInterval!.Value, stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         });
@@ -54,7 +54,7 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
         await heartbeat;
 
         Assert.Null(stolen);
-        await runner.CompleteAsync(job);
+        await job.CompleteAsync();
     }
 
     [Fact]
@@ -67,10 +67,10 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
         var job = await DequeueAsync(stalled);
         var claimed = await DequeueAsync(other); // after the lease, which nobody renewed
 
-        var error = await Assert.ThrowsAsync<LeaseLostException>(async () => await stalled.RenewLeaseAsync(job));
+        var error = await Assert.ThrowsAsync<LeaseLostException>(async () => await job.RenewLeaseAsync());
 
         Assert.Contains("stalled", error.Message, StringComparison.Ordinal);
-        await other.CompleteAsync(claimed);
+        await claimed.CompleteAsync();
         Assert.Null(await TryDequeueAsync(other, ShortLease * 3));
     }
 
@@ -113,8 +113,8 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
                 var job = await worker.DequeueAsync(deadline.Token);
                 if (job is not null)
                 {
-                    deliveries.AddOrUpdate(job.Id, 1, (_, n) => n + 1);
-                    await worker.CompleteAsync(job);
+                    deliveries.AddOrUpdate(job.MessageId, 1, (_, n) => n + 1);
+                    await job.CompleteAsync();
                 }
             }
         })).ToArray();
@@ -135,10 +135,10 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
         await using var queue = redis.NewQueue(options);
         await queue.EnqueueAsync(new Job("bad-card", "orders"));
         var job = await DequeueAsync(queue);
-        job.Status = JobStatus.Failed;
-        job.Error = new JobError("charge", "card declined", "System.InvalidOperationException", "at Charge()", DateTimeOffset.UtcNow);
+        job.Job!.Status = JobStatus.Failed;
+        job.Job!.Error = new JobError("charge", "card declined", "System.InvalidOperationException", "at Charge()", DateTimeOffset.UtcNow);
 
-        await queue.DeadLetterAsync(job, "step 'charge' failed after 3 attempts");
+        await job.DeadLetterAsync(job.Job, "step 'charge' failed after 3 attempts");
 
         var entry = Assert.Single(await redis.Connection.GetDatabase().StreamRangeAsync(new RedisKeys(options).DeadLetters));
         Assert.Equal("bad-card", entry["id"]);
@@ -159,13 +159,15 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
         await redis.Connection.GetDatabase().StreamAddAsync(keys.Stream, "job", "not json at all");
 
         var job = await DequeueAsync(queue);
-        await queue.DeadLetterAsync(job, job.UnreadableReason!);
+        Assert.Null(job.Job);
+        await job.DeadLetterAsync(null, job.UnreadableReason!);
 
         var entry = Assert.Single(await redis.Connection.GetDatabase().StreamRangeAsync(keys.DeadLetters));
         Assert.Equal("not json at all", entry["job"]);
         Assert.Contains("not a job", entry["reason"].ToString(), StringComparison.Ordinal);
         var listed = Assert.Single(await queue.ReadDeadLettersAsync());
-        Assert.NotNull(listed.Job.UnreadableReason);
+        Assert.Null(listed.Job);
+        Assert.Equal(job.MessageId, listed.JobId);
     }
 
     [Fact]
@@ -182,11 +184,11 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
         }
 
         var handedOut = await DequeueAsync(first);
-        await first.CompleteAsync(handedOut);
+        await handedOut.CompleteAsync();
         await first.DisposeAsync();
 
-        var rest = new List<string> { (await DequeueAsync(other)).Id, (await DequeueAsync(other)).Id };
-        Assert.DoesNotContain(handedOut.Id, rest);
+        var rest = new List<string> { (await DequeueAsync(other)).MessageId, (await DequeueAsync(other)).MessageId };
+        Assert.DoesNotContain(handedOut.MessageId, rest);
         Assert.Equal(2, rest.Distinct().Count());
     }
 
@@ -198,7 +200,7 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
         await producer.EnqueueAsync(new Job("done", "wf"));
         await using (var gone = redis.NewQueue(options))
         {
-            await gone.CompleteAsync(await DequeueAsync(gone));
+            await (await DequeueAsync(gone)).CompleteAsync();
         }
 
         await producer.EnqueueAsync(new Job("held", "wf"));
@@ -211,7 +213,7 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
         var consumers = await redis.Connection.GetDatabase().StreamConsumerInfoAsync(new RedisKeys(options).Stream, RedisJobQueue.GroupName);
         Assert.Equal(1, removed);
         Assert.Equal([busy.ConsumerName], consumers.Select(consumer => (string)consumer.Name!));
-        await busy.CompleteAsync(held);
+        await held.CompleteAsync();
     }
 
     private RedisOptions ShortLeaseOptions()
@@ -222,7 +224,7 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
         return options;
     }
 
-    internal static Task<Job> DequeueAsync(IJobQueue queue) => queue.DequeueWithinAsync(TimeSpan.FromSeconds(20));
+    internal static Task<JobDelivery> DequeueAsync(IJobQueue queue) => queue.DequeueWithinAsync(TimeSpan.FromSeconds(20));
 
-    internal static Task<Job?> TryDequeueAsync(IJobQueue queue, TimeSpan within) => queue.TryDequeueAsync(within);
+    internal static Task<JobDelivery?> TryDequeueAsync(IJobQueue queue, TimeSpan within) => queue.TryDequeueAsync(within);
 }

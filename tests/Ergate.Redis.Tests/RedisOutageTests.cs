@@ -35,11 +35,11 @@ public sealed class RedisOutageTests : IAsyncLifetime
 
         await _server.RestartAsync();
         var job = await DequeueAsync(queue);
-        job.Status = JobStatus.Completed;
-        await store.UpdateAsync(job);
-        await queue.CompleteAsync(job);
+        job.Job!.Status = JobStatus.Completed;
+        await store.UpdateAsync(job.Job);
+        await job.CompleteAsync();
 
-        Assert.Equal("before-restart", job.Id);
+        Assert.Equal("before-restart", job.MessageId);
         Assert.Equal(JobStatus.Completed, (await store.GetAsync("before-restart"))!.Status);
         Assert.Null(await TryDequeueAsync(queue, TimeSpan.FromSeconds(1)));
     }
@@ -51,7 +51,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var log = new ListLogger<RedisJobQueue>();
         await using var queue = new RedisJobQueue(_connection, options, log);
         await queue.EnqueueAsync(new Job("warm-up", "wf"));
-        await queue.CompleteAsync(await DequeueAsync(queue));
+        await (await DequeueAsync(queue)).CompleteAsync();
 
         await _server.StopAsync();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -63,7 +63,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var job = await waiting ?? await DequeueAsync(queue);
 
         Assert.False(returnedDuringOutage, "Dequeue returned while Redis was down.");
-        Assert.Equal("after-outage", job.Id);
+        Assert.Equal("after-outage", job.MessageId);
         Assert.Contains(log.Entries, entry => entry.Level == LogLevel.Warning && entry.Message.Contains("unavailable", StringComparison.Ordinal));
         Assert.Contains(log.Entries, entry => entry.Message.Contains("available again", StringComparison.Ordinal));
     }
@@ -75,13 +75,13 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var log = new ListLogger<RedisJobQueue>();
         await using var queue = new RedisJobQueue(_connection, options, log);
         await queue.EnqueueAsync(new Job("first", "wf"));
-        await queue.CompleteAsync(await DequeueAsync(queue));
+        await (await DequeueAsync(queue)).CompleteAsync();
 
         await _connection.GetDatabase().KeyDeleteAsync(new RedisKeys(options).Stream);
         await queue.EnqueueAsync(new Job("second", "wf"));
         var job = await DequeueAsync(queue);
 
-        Assert.Equal("second", job.Id);
+        Assert.Equal("second", job.MessageId);
         Assert.Contains(log.Entries, entry => entry.Message.Contains("missing", StringComparison.Ordinal));
     }
 

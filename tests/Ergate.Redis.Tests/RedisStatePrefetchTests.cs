@@ -17,11 +17,11 @@ public sealed class RedisStatePrefetchTests(RedisServerFixture redis)
         var delivered = await DequeueAsync(queue);
         var getsBefore = await GetCallsAsync();
 
-        var stored = await store.GetAsync(delivered.Id);
+        var stored = await store.GetAsync(delivered.MessageId);
 
         Assert.Equal(getsBefore, await GetCallsAsync());
         Assert.Equal(2, stored!.CurrentStep);
-        Assert.Equal(2, (await store.GetAsync(delivered.Id))!.CurrentStep);
+        Assert.Equal(2, (await store.GetAsync(delivered.MessageId))!.CurrentStep);
     }
 
     [Fact]
@@ -43,8 +43,8 @@ public sealed class RedisStatePrefetchTests(RedisServerFixture redis)
         await queue.EnqueueAsync(new Job("written", "wf"));
         var job = await DequeueAsync(queue);
 
-        job.CurrentStep = 1;
-        await store.UpdateAsync(job);
+        job.Job!.CurrentStep = 1;
+        await store.UpdateAsync(job.Job);
 
         Assert.Equal(1, (await store.GetAsync("written"))!.CurrentStep);
     }

@@ -79,7 +79,7 @@ public sealed class RedisWorkerTests(RedisServerFixture redis)
         Assert.Equal(JobStatus.Failed, stored!.Status);
         await using var inspector = redis.NewQueue(options);
         var dead = Assert.Single(await inspector.ReadDeadLettersAsync());
-        Assert.Equal("crashes-workers", dead.Job.Id);
+        Assert.Equal("crashes-workers", dead.JobId);
         Assert.Contains("Delivered 3 times", dead.Reason, StringComparison.Ordinal);
     }
 

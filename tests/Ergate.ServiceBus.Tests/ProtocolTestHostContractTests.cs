@@ -6,39 +6,18 @@ namespace Ergate.ServiceBus.Tests;
 // The contract suites against the Service Bus protocol test double, one host per queue (see
 // docs/servicebus.md for what is proven there and what against the real AMQP 1.0 broker).
 
-public sealed class TestHostQueueContract : JobQueueContract
+/// <summary>Service Bus queues, each on a protocol test host of its own, for the queue contracts.</summary>
+public sealed class TestHostQueueFactory : JobQueueFactory
 {
     private readonly TestHostQueues _queues = new();
 
-    protected override Task<IJobQueue> CreateQueueAsync() => Task.FromResult(_queues.NewQueue());
-
-    public override async Task DisposeAsync()
+    public override Task SendRawAsync(IJobQueue queue, byte[] body)
     {
-        await base.DisposeAsync();
-        _queues.Dispose();
+        _queues.HostOf(queue).SendRaw(body);
+        return Task.CompletedTask;
     }
-}
 
-public sealed class TestHostDelayedDeliveryContract : DelayedDeliveryContract
-{
-    private readonly TestHostQueues _queues = new();
-
-    protected override Task<IJobQueue> CreateQueueAsync() => Task.FromResult(_queues.NewQueue());
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _queues.Dispose();
-    }
-}
-
-public sealed class TestHostAcknowledgementContract : AcknowledgementContract
-{
-    private readonly TestHostQueues _queues = new();
-
-    protected override Task<IJobQueue> CreateQueueAsync() => Task.FromResult(_queues.NewQueue());
-
-    protected override async Task<IReadOnlyList<(string JobId, string Reason)>> ReadDeadLettersAsync(IJobQueue queue)
+    public override async Task<IReadOnlyList<DeadLetteredJob>> ReadDeadLettersAsync(IJobQueue queue)
     {
         // Rejection is a one-way disposition: give the double a moment to apply it.
         var host = _queues.HostOf(queue);
@@ -47,31 +26,24 @@ public sealed class TestHostAcknowledgementContract : AcknowledgementContract
             await Task.Delay(20);
         }
 
-        return host.DeadLetters.Select(m => (m.Message.Properties.MessageId, m.Reason ?? string.Empty)).ToList();
+        return host.DeadLetters
+            .Select(m => new DeadLetteredJob(m.Message.Properties.MessageId, null, m.Reason ?? string.Empty, DateTimeOffset.MinValue))
+            .ToList();
     }
 
-    public override async Task DisposeAsync()
+    protected override Task<IJobQueue> CreateAsync() => Task.FromResult(_queues.NewQueue());
+
+    protected override ValueTask DisposeCoreAsync()
     {
-        await base.DisposeAsync();
         _queues.Dispose();
+        return ValueTask.CompletedTask;
     }
 }
 
-public sealed class TestHostUnreadableMessageContract : UnreadableMessageContract
-{
-    private readonly TestHostQueues _queues = new();
+public sealed class TestHostQueueContract() : JobQueueContract(new TestHostQueueFactory());
 
-    protected override Task<IJobQueue> CreateQueueAsync() => Task.FromResult(_queues.NewQueue());
+public sealed class TestHostDelayedDeliveryContract() : DelayedDeliveryContract(new TestHostQueueFactory());
 
-    protected override Task SendRawAsync(IJobQueue queue, byte[] body)
-    {
-        _queues.HostOf(queue).SendRaw(body);
-        return Task.CompletedTask;
-    }
+public sealed class TestHostAcknowledgementContract() : AcknowledgementContract(new TestHostQueueFactory());
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _queues.Dispose();
-    }
-}
+public sealed class TestHostUnreadableMessageContract() : UnreadableMessageContract(new TestHostQueueFactory());

@@ -1,6 +1,7 @@
 using System.Text;
 using Amqp.Framing;
 using Ergate.ServiceBus.Tests.ProtocolTestHost;
+using Ergate.Tests.Contracts;
 using Xunit;
 
 namespace Ergate.ServiceBus.Tests;
@@ -135,13 +136,13 @@ public sealed class ProtocolTestHostTests : IDisposable
         await queue.EnqueueAsync(new Job("flaky", "wf"));
 
         var first = await DequeueAsync(queue);
-        await queue.AbandonAsync(first, TimeSpan.Zero);
+        await first.AbandonAsync(first.Job!, TimeSpan.Zero);
         var second = await DequeueAsync(queue);
-        await queue.AbandonAsync(second, TimeSpan.Zero);
+        await second.AbandonAsync(second.Job!, TimeSpan.Zero);
         var third = await DequeueAsync(queue);
 
         Assert.Equal([1, 2, 3], new[] { first.DeliveryCount, second.DeliveryCount, third.DeliveryCount });
-        await queue.CompleteAsync(third);
+        await third.CompleteAsync();
         await Eventually(() => host.QueueMessages.Count == 0);
     }
 
@@ -152,11 +153,11 @@ public sealed class ProtocolTestHostTests : IDisposable
         var queue = Connect(host, o => o.AbandonOutcome = AbandonOutcome.Released);
         await queue.EnqueueAsync(new Job("released", "wf"));
 
-        await queue.AbandonAsync(await DequeueAsync(queue), TimeSpan.Zero);
+        await (await DequeueAsync(queue)).AbandonAsDeliveredAsync(TimeSpan.Zero);
         var again = await DequeueAsync(queue);
 
         Assert.Equal(1, again.DeliveryCount);
-        await queue.CompleteAsync(again);
+        await again.CompleteAsync();
     }
 
     [Fact]
@@ -166,8 +167,8 @@ public sealed class ProtocolTestHostTests : IDisposable
         var queue = Connect(host);
         await queue.EnqueueAsync(new Job("poison", "wf"));
 
-        await queue.AbandonAsync(await DequeueAsync(queue), TimeSpan.Zero);
-        await queue.AbandonAsync(await DequeueAsync(queue), TimeSpan.Zero);
+        await (await DequeueAsync(queue)).AbandonAsDeliveredAsync(TimeSpan.Zero);
+        await (await DequeueAsync(queue)).AbandonAsDeliveredAsync(TimeSpan.Zero);
 
         await Eventually(() => host.DeadLetters.Count == 1);
         Assert.Null(await queue.DequeueAsync(CancellationToken.None));
@@ -181,9 +182,9 @@ public sealed class ProtocolTestHostTests : IDisposable
         var queue = Connect(host);
         await queue.EnqueueAsync(new Job("bad", "wf"));
         var job = await DequeueAsync(queue);
-        job.Error = new JobError("charge", "card declined", "System.InvalidOperationException", null, DateTimeOffset.UtcNow);
+        job.Job!.Error = new JobError("charge", "card declined", "System.InvalidOperationException", null, DateTimeOffset.UtcNow);
 
-        await queue.DeadLetterAsync(job, "step 'charge' failed after 3 attempts");
+        await job.DeadLetterAsync(job.Job, "step 'charge' failed after 3 attempts");
         await Eventually(() => host.DeadLetters.Count == 1);
 
         var deadLetter = Assert.Single(host.DeadLetters).Message;
@@ -191,8 +192,8 @@ public sealed class ProtocolTestHostTests : IDisposable
         Assert.Equal("System.InvalidOperationException: card declined", deadLetter.ApplicationProperties["DeadLetterErrorDescription"]);
         var deadLetterQueue = Connect(host, o => o.QueueName = host.DeadLetterQueueAddress);
         var fromSubQueue = await DequeueAsync(deadLetterQueue);
-        Assert.Equal("bad", fromSubQueue.Id);
-        await deadLetterQueue.CompleteAsync(fromSubQueue);
+        Assert.Equal("bad", fromSubQueue.MessageId);
+        await fromSubQueue.CompleteAsync();
         await Eventually(() => host.DeadLetters.Count == 0);
         Assert.Contains("sb://127.0.0.1/jobs/$deadletterqueue", host.PutTokens);
     }
@@ -207,11 +208,11 @@ public sealed class ProtocolTestHostTests : IDisposable
         var job = await DequeueAsync(worker);
 
         var renewals = 0;
-        var stolen = new List<Job>();
+        var stolen = new List<JobDelivery>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(5)) // well past the 2 s lock
         {
-            await worker.RenewLeaseAsync(job);
+            await job.RenewLeaseAsync();
             renewals++;
             using var interval = new CancellationTokenSource(worker.LeaseRenewalInterval!.Value);
             try
@@ -229,7 +230,7 @@ public sealed class ProtocolTestHostTests : IDisposable
         Assert.Empty(stolen);
         Assert.True(host.RenewLockRequests.Count >= renewals);
         Assert.StartsWith("ergate-receiver-", host.RenewLockRequests.First(), StringComparison.Ordinal);
-        await worker.CompleteAsync(job);
+        await job.CompleteAsync();
         await Eventually(() => host.QueueMessages.Count == 0);
     }
 
@@ -244,11 +245,11 @@ public sealed class ProtocolTestHostTests : IDisposable
 
         var redelivered = await DequeueAsync(other);
 
-        Assert.Equal("slow", redelivered.Id);
+        Assert.Equal("slow", redelivered.MessageId);
         Assert.True(redelivered.DeliveryCount >= 2, $"Delivery count {redelivered.DeliveryCount}."); // the first worker may fetch it once more meanwhile
-        var error = await Assert.ThrowsAsync<LeaseLostException>(async () => await worker.RenewLeaseAsync(job));
+        var error = await Assert.ThrowsAsync<LeaseLostException>(async () => await job.RenewLeaseAsync());
         Assert.Equal(410, Assert.IsType<ServiceBusException>(error.InnerException).StatusCode);
-        await other.CompleteAsync(redelivered);
+        await redelivered.CompleteAsync();
     }
 
     [Fact]
@@ -258,7 +259,7 @@ public sealed class ProtocolTestHostTests : IDisposable
         var queue = Connect(host);
         await queue.EnqueueAsync(new Job("retry", "wf"));
 
-        await queue.AbandonAsync(await DequeueAsync(queue), TimeSpan.FromMinutes(1));
+        await (await DequeueAsync(queue)).AbandonAsDeliveredAsync(TimeSpan.FromMinutes(1));
 
         await Eventually(() => host.QueueMessages.Count == 1);
         var copy = Assert.Single(host.QueueMessages);
@@ -277,14 +278,14 @@ public sealed class ProtocolTestHostTests : IDisposable
 
         host.Restart();
         await Task.Delay(TimeSpan.FromSeconds(1)); // the client sees the connection close
-        await queue.CompleteAsync(inFlight); // its connection is gone: logged, not thrown; redelivered after its lock expires
+        await inFlight.CompleteAsync(); // its connection is gone: logged, not thrown; redelivered after its lock expires
         await queue.EnqueueAsync(new Job("after-restart", "wf"));
         var ids = new List<string>();
         while (ids.Count < 2)
         {
             var job = await DequeueAsync(queue);
-            ids.Add(job.Id);
-            await queue.CompleteAsync(job);
+            ids.Add(job.MessageId);
+            await job.CompleteAsync();
         }
 
         Assert.Equal(["after-restart", "in-flight"], ids.Order());
@@ -302,7 +303,7 @@ public sealed class ProtocolTestHostTests : IDisposable
         var job = await DequeueAsync(queue);
 
         Assert.NotNull(job.UnreadableReason);
-        await queue.DeadLetterAsync(job, job.UnreadableReason);
+        await job.DeadLetterAsync(job.Job, job.UnreadableReason);
         await Eventually(() => host.DeadLetters.Count == 1);
     }
 
@@ -341,7 +342,7 @@ public sealed class ProtocolTestHostTests : IDisposable
         }
     }
 
-    private static async Task<Job> DequeueAsync(IJobQueue queue)
+    private static async Task<JobDelivery> DequeueAsync(IJobQueue queue)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         while (true)

@@ -39,9 +39,9 @@ public sealed class TlsConnectionTests
 
         await queue.EnqueueAsync(new Job("over-tls", "wf"));
         var job = await queue.DequeueWithinAsync(TimeSpan.FromSeconds(20));
-        await queue.CompleteAsync(job);
+        await job.CompleteAsync();
 
-        Assert.Equal("over-tls", job.Id);
+        Assert.Equal("over-tls", job.MessageId);
         Assert.NotEmpty(presented);
         Assert.All(presented, hash => Assert.Equal(certificate.GetCertHashString(HashAlgorithmName.SHA256), hash));
         Assert.NotEmpty(host.PutTokens);

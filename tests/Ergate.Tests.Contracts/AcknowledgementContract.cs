@@ -6,13 +6,11 @@ namespace Ergate.Tests.Contracts;
 /// For queues with acknowledgements (brokers): a completed or dead-lettered job is gone for
 /// good, and a dead-lettered one can be found with its reason.
 /// </summary>
-public abstract class AcknowledgementContract : QueueContractBase
+/// <param name="factory">Makes the queues under test and reads their dead letters.</param>
+public abstract class AcknowledgementContract(JobQueueFactory factory) : QueueContractBase(factory)
 {
     /// <summary>How long to watch for a delivery that must not come.</summary>
     protected virtual TimeSpan QuietPeriod => TimeSpan.FromSeconds(1);
-
-    /// <summary>Reads what the queue's dead-letter destination holds: job ids with their reasons.</summary>
-    protected abstract Task<IReadOnlyList<(string JobId, string Reason)>> ReadDeadLettersAsync(IJobQueue queue);
 
     /// <summary>A completed job is not delivered again.</summary>
     [Fact]
@@ -21,7 +19,7 @@ public abstract class AcknowledgementContract : QueueContractBase
         var queue = await NewQueueAsync();
         await queue.EnqueueAsync(new Job("done", "wf"));
 
-        await queue.CompleteAsync(await DequeueWithinTimeoutAsync(queue));
+        await (await DequeueWithinTimeoutAsync(queue)).CompleteAsync();
 
         Assert.Null(await TryDequeueAsync(queue, QuietPeriod));
     }
@@ -33,10 +31,11 @@ public abstract class AcknowledgementContract : QueueContractBase
         var queue = await NewQueueAsync();
         await queue.EnqueueAsync(new Job("poison", "wf"));
 
-        await queue.DeadLetterAsync(await DequeueWithinTimeoutAsync(queue), "step 'charge' failed: card declined");
+        var (delivery, job) = await DequeueJobWithinTimeoutAsync(queue);
+        await delivery.DeadLetterAsync(job, "step 'charge' failed: card declined");
 
         Assert.Null(await TryDequeueAsync(queue, QuietPeriod));
-        var deadLetters = await ReadDeadLettersAsync(queue);
+        var deadLetters = await Factory.ReadDeadLettersAsync(queue);
         var entry = Assert.Single(deadLetters);
         Assert.Equal("poison", entry.JobId);
         Assert.Contains("card declined", entry.Reason, StringComparison.Ordinal);
@@ -48,11 +47,12 @@ public abstract class AcknowledgementContract : QueueContractBase
     {
         var queue = await NewQueueAsync();
         await queue.EnqueueAsync(new Job("long", "wf"));
-        var job = await DequeueWithinTimeoutAsync(queue);
+        var delivery = await DequeueWithinTimeoutAsync(queue);
 
-        await queue.RenewLeaseAsync(job);
+        await delivery.RenewLeaseAsync();
 
         Assert.Null(await TryDequeueAsync(queue, QuietPeriod));
-        await queue.CompleteAsync(job);
+        Assert.False(delivery.IsLeaseLost);
+        await delivery.CompleteAsync();
     }
 }

@@ -6,7 +6,8 @@ namespace Ergate.Tests.Contracts;
 /// For queues that honour <see cref="Job.RequestedStartTime"/> and abandon with a delay
 /// (retry backoff): a delayed job is not delivered early and is delivered once due.
 /// </summary>
-public abstract class DelayedDeliveryContract : QueueContractBase
+/// <param name="factory">Makes the queues under test.</param>
+public abstract class DelayedDeliveryContract(JobQueueFactory factory) : QueueContractBase(factory)
 {
     /// <summary>The delay these tests use; a queue with coarse delay buckets may need more.</summary>
     protected virtual TimeSpan Delay => TimeSpan.FromSeconds(2);
@@ -22,11 +23,11 @@ public abstract class DelayedDeliveryContract : QueueContractBase
         var due = DateTimeOffset.UtcNow + Delay;
 
         await queue.EnqueueAsync(new Job("later", "wf") { RequestedStartTime = due });
-        var job = await DequeueWithinTimeoutAsync(queue);
+        var (delivery, job) = await DequeueJobWithinTimeoutAsync(queue);
 
         Assert.Equal("later", job.Id);
         Assert.True(DateTimeOffset.UtcNow >= due - Tolerance, $"Delivered {due - DateTimeOffset.UtcNow} early.");
-        await queue.CompleteAsync(job);
+        await delivery.CompleteAsync();
     }
 
     /// <summary>A job abandoned with a delay comes back after the delay, not before.</summary>
@@ -35,16 +36,16 @@ public abstract class DelayedDeliveryContract : QueueContractBase
     {
         var queue = await NewQueueAsync();
         await queue.EnqueueAsync(new Job("retry", "wf"));
-        var first = await DequeueWithinTimeoutAsync(queue);
+        var (first, job) = await DequeueJobWithinTimeoutAsync(queue);
 
         var due = DateTimeOffset.UtcNow + Delay;
-        await queue.AbandonAsync(first, Delay);
+        await first.AbandonAsync(job, Delay);
         Assert.Null(await TryDequeueAsync(queue, (Delay - Tolerance) / 2));
-        var second = await DequeueWithinTimeoutAsync(queue);
+        var (second, retried) = await DequeueJobWithinTimeoutAsync(queue);
 
-        Assert.Equal("retry", second.Id);
+        Assert.Equal("retry", retried.Id);
         Assert.True(DateTimeOffset.UtcNow >= due - Tolerance, $"Delivered {due - DateTimeOffset.UtcNow} early.");
-        await queue.CompleteAsync(second);
+        await second.CompleteAsync();
     }
 
     /// <summary>A due job does not wait behind one that is delayed for longer.</summary>
@@ -55,9 +56,9 @@ public abstract class DelayedDeliveryContract : QueueContractBase
         await queue.EnqueueAsync(new Job("much-later", "wf") { RequestedStartTime = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(10) });
         await queue.EnqueueAsync(new Job("now", "wf"));
 
-        var job = await DequeueWithinTimeoutAsync(queue);
+        var (delivery, job) = await DequeueJobWithinTimeoutAsync(queue);
 
         Assert.Equal("now", job.Id);
-        await queue.CompleteAsync(job);
+        await delivery.CompleteAsync();
     }
 }

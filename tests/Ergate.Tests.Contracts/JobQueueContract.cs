@@ -8,7 +8,8 @@ namespace Ergate.Tests.Contracts;
 /// What every <see cref="IJobQueue"/> does, including the simplest one of your own: jobs come
 /// out as they went in, each to one consumer, and an empty queue reports idle.
 /// </summary>
-public abstract class JobQueueContract : QueueContractBase
+/// <param name="factory">Makes the queues under test.</param>
+public abstract class JobQueueContract(JobQueueFactory factory) : QueueContractBase(factory)
 {
     /// <summary>A dequeued job carries everything the producer set.</summary>
     [Fact]
@@ -25,9 +26,8 @@ public abstract class JobQueueContract : QueueContractBase
         };
 
         await queue.EnqueueAsync(sent);
-        var received = await DequeueWithinTimeoutAsync(queue);
+        var (delivery, received) = await DequeueJobWithinTimeoutAsync(queue);
 
-        Assert.Null(received.UnreadableReason);
         Assert.Equal("contract-1", received.Id);
         Assert.Equal("orders", received.WorkflowName);
         Assert.Equal(2, received.CurrentStep);
@@ -36,7 +36,8 @@ public abstract class JobQueueContract : QueueContractBase
         Assert.Equal(3, received.GetInitialInput<JsonElement>().GetProperty("quantity").GetInt32());
         Assert.Equal(42, received.GetLastReturnValue<int>());
         Assert.Equal("acme", received.GetUserContext<Dictionary<string, string>>()!["tenant"]);
-        await queue.CompleteAsync(received);
+        Assert.Equal("contract-1", delivery.MessageId);
+        await delivery.CompleteAsync();
     }
 
     /// <summary>An empty queue answers null (idle) after a short wait instead of blocking forever.</summary>
@@ -85,19 +86,19 @@ public abstract class JobQueueContract : QueueContractBase
         }
 
         var deliveries = new ConcurrentDictionary<string, int>();
-        using var deadline = new CancellationTokenSource(DeliveryTimeout * 2);
+        using var deadline = new CancellationTokenSource(Factory.DeliveryTimeout * 2);
         var consumers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             while (deliveries.Count < jobCount && !deadline.IsCancellationRequested)
             {
-                var job = await queue.DequeueAsync(deadline.Token);
-                if (job is null)
+                var delivery = await queue.DequeueAsync(deadline.Token);
+                if (delivery is null)
                 {
                     continue;
                 }
 
-                deliveries.AddOrUpdate(job.Id, 1, (_, n) => n + 1);
-                await queue.CompleteAsync(job);
+                deliveries.AddOrUpdate(delivery.Job!.Id, 1, (_, n) => n + 1);
+                await delivery.CompleteAsync();
             }
         }));
         await Task.WhenAll(consumers);
@@ -113,12 +114,12 @@ public abstract class JobQueueContract : QueueContractBase
     {
         var queue = await NewQueueAsync();
         await queue.EnqueueAsync(new Job("again", "wf"));
-        var first = await DequeueWithinTimeoutAsync(queue);
+        var (first, job) = await DequeueJobWithinTimeoutAsync(queue);
 
-        await queue.AbandonAsync(first, TimeSpan.Zero);
-        var second = await DequeueWithinTimeoutAsync(queue);
+        await first.AbandonAsync(job, TimeSpan.Zero);
+        var (second, again) = await DequeueJobWithinTimeoutAsync(queue);
 
-        Assert.Equal("again", second.Id);
-        await queue.CompleteAsync(second);
+        Assert.Equal("again", again.Id);
+        await second.CompleteAsync();
     }
 }

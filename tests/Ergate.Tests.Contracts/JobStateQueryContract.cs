@@ -3,7 +3,8 @@ using Xunit;
 namespace Ergate.Tests.Contracts;
 
 /// <summary>For stores that implement <see cref="IJobStateQuery"/>: listing by status and workflow, newest first, and kept in step with updates.</summary>
-public abstract class JobStateQueryContract : StoreContractBase
+/// <param name="factory">Makes the stores under test.</param>
+public abstract class JobStateQueryContract(JobStateStoreFactory factory) : StoreContractBase(factory)
 {
     /// <summary>Filters by status and workflow, newest first, at most the limit.</summary>
     [Fact]

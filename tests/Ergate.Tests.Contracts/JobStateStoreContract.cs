@@ -6,7 +6,8 @@ namespace Ergate.Tests.Contracts;
 /// What every <see cref="IJobStateStore"/> does: it gives back what was stored, field for
 /// field, the latest write wins, and jobs do not see each other.
 /// </summary>
-public abstract class JobStateStoreContract : StoreContractBase
+/// <param name="factory">Makes the stores under test.</param>
+public abstract class JobStateStoreContract(JobStateStoreFactory factory) : StoreContractBase(factory)
 {
     /// <summary>An id that was never stored reads as null.</summary>
     [Fact]

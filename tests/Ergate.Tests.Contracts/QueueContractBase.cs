@@ -3,47 +3,41 @@ using Xunit;
 namespace Ergate.Tests.Contracts;
 
 /// <summary>
-/// What every queue contract shares: a fresh, isolated queue per test and helpers that wait
-/// for deliveries with a deadline instead of a fixed sleep.
+/// What every queue contract shares: a fresh, isolated queue per test from the adapter's
+/// <see cref="JobQueueFactory"/>, and helpers that wait for deliveries with a deadline instead of
+/// a fixed sleep.
 /// </summary>
-public abstract class QueueContractBase : IAsyncLifetime
+/// <param name="factory">Makes the queues under test; disposed after each test.</param>
+public abstract class QueueContractBase(JobQueueFactory factory) : IAsyncLifetime
 {
-    private readonly List<IJobQueue> _queues = [];
+    /// <summary>The adapter's factory.</summary>
+    protected JobQueueFactory Factory { get; } = factory ?? throw new ArgumentNullException(nameof(factory));
 
-    /// <summary>How long a test waits for a job that must arrive.</summary>
-    protected virtual TimeSpan DeliveryTimeout => TimeSpan.FromSeconds(20);
+    /// <summary>Creates a queue no other test shares.</summary>
+    protected Task<IJobQueue> NewQueueAsync() => Factory.CreateQueueAsync();
 
-    /// <summary>Creates a new, empty queue that no other test shares.</summary>
-    protected abstract Task<IJobQueue> CreateQueueAsync();
-
-    /// <summary>Creates a queue and remembers it for disposal.</summary>
-    protected async Task<IJobQueue> NewQueueAsync()
+    /// <summary>Dequeues until a delivery arrives or the factory's delivery timeout passes.</summary>
+    protected async Task<JobDelivery> DequeueWithinTimeoutAsync(IJobQueue queue)
     {
-        var queue = await CreateQueueAsync();
-        _queues.Add(queue);
-        return queue;
+        var delivery = await TryDequeueAsync(queue, Factory.DeliveryTimeout);
+        Assert.True(delivery is not null, $"No job was delivered within {Factory.DeliveryTimeout}.");
+        return delivery;
     }
 
-    /// <summary>Dequeues until a job arrives or <see cref="DeliveryTimeout"/> passes.</summary>
-    protected async Task<Job> DequeueWithinTimeoutAsync(IJobQueue queue)
+    /// <summary>Dequeues a delivery that must carry a job, and returns both.</summary>
+    protected async Task<(JobDelivery Delivery, Job Job)> DequeueJobWithinTimeoutAsync(IJobQueue queue)
     {
-        var job = await TryDequeueAsync(queue, DeliveryTimeout);
-        Assert.True(job is not null, $"No job was delivered within {DeliveryTimeout}.");
-        return job;
+        var delivery = await DequeueWithinTimeoutAsync(queue);
+        Assert.True(delivery.Job is not null, $"The delivery is not a job: {delivery.UnreadableReason}");
+        return (delivery, delivery.Job);
     }
 
-    /// <summary>Dequeues until a job arrives or <paramref name="within"/> passes; null when none came.</summary>
-    protected static Task<Job?> TryDequeueAsync(IJobQueue queue, TimeSpan within) => queue.TryDequeueAsync(within);
+    /// <summary>Dequeues until a delivery arrives or <paramref name="within"/> passes; null when none came.</summary>
+    protected static Task<JobDelivery?> TryDequeueAsync(IJobQueue queue, TimeSpan within) => queue.TryDequeueAsync(within);
 
     /// <inheritdoc />
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     /// <inheritdoc />
-    public virtual async Task DisposeAsync()
-    {
-        foreach (var queue in _queues)
-        {
-            await ContractDisposal.DisposeAsync(queue);
-        }
-    }
+    public virtual async Task DisposeAsync() => await Factory.DisposeAsync();
 }

@@ -93,47 +93,6 @@ public sealed class Job
     /// </summary>
     public string? TraceParent { get; set; }
 
-    /// <summary>
-    /// The queue's handle for the delivery this job arrived in (a stream entry id, a delivery tag,
-    /// a lock token). Set by the queue on dequeue and read back by it on complete, abandon and
-    /// dead-letter; never serialized.
-    /// </summary>
-    [JsonIgnore]
-    public object? Receipt { get; set; }
-
-    /// <summary>
-    /// How many times the queue has delivered this message, counting this delivery (0 when the
-    /// queue does not know). A worker dead-letters a job delivered too often without finishing.
-    /// </summary>
-    [JsonIgnore]
-    public int DeliveryCount { get; set; }
-
-    /// <summary>Cancelled when the worker learns that this delivery's lease is lost (see <see cref="LeaseLostException"/>).</summary>
-    [JsonIgnore]
-    internal CancellationToken LeaseLost { get; set; }
-
-    /// <summary>
-    /// Set when the queue received a message it could not read as a job; the worker dead-letters
-    /// it with this reason. See <see cref="FromUnreadableMessage"/>.
-    /// </summary>
-    [JsonIgnore]
-    public string? UnreadableReason { get; private set; }
-
-    /// <summary>
-    /// Stands for a message a queue could not read as a job (not JSON, no workflow name), so the
-    /// worker can dead-letter it with the reason instead of the queue dropping it.
-    /// </summary>
-    /// <param name="reason">Why the message could not be read.</param>
-    /// <param name="receipt">The queue's handle for the delivery.</param>
-    /// <param name="id">The message id, when the broker has one.</param>
-    public static Job FromUnreadableMessage(string reason, object? receipt, string? id = null) =>
-        new(string.IsNullOrEmpty(id) ? NewId() : id, "(unreadable)", DateTimeOffset.UtcNow)
-        {
-            UnreadableReason = reason,
-            Receipt = receipt,
-            UpdatedAt = DateTimeOffset.UtcNow,
-        };
-
     /// <summary>Reads <see cref="InitialInput"/> as <typeparamref name="T"/> (a fresh object each call).</summary>
     public T? GetInitialInput<T>() => JobValue.Convert<T>(InitialInput);
 
@@ -146,7 +105,7 @@ public sealed class Job
     /// <summary>Returns a shallow copy: the same values, its own status fields.</summary>
     public Job Clone() => (Job)MemberwiseClone();
 
-    /// <summary>Overwrites this job's stored state with <paramref name="other"/>'s (same id); the delivery fields stay as they are.</summary>
+    /// <summary>Overwrites this job's state with <paramref name="other"/>'s (same id).</summary>
     internal void CopyStateFrom(Job other)
     {
         Status = other.Status;

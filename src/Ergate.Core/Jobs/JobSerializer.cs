@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -18,35 +19,46 @@ public static class JobSerializer
     /// <summary>Writes <paramref name="job"/> as a JSON string.</summary>
     public static string SerializeToString(Job job) => JsonSerializer.Serialize(job, Options);
 
+    /// <summary>Reads a job.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a job in this format; the message says why.</exception>
+    public static Job Deserialize(ReadOnlySpan<byte> utf8Json) =>
+        TryDeserialize(utf8Json, out var job, out var error) ? job : throw new InvalidDataException(error);
+
+    /// <summary>Reads a job from a JSON string; see <see cref="Deserialize(ReadOnlySpan{byte})"/>.</summary>
+    /// <exception cref="InvalidDataException">The text is not a job in this format.</exception>
+    public static Job Deserialize(string json) => Deserialize(System.Text.Encoding.UTF8.GetBytes(json));
+
     /// <summary>
-    /// Reads a job. A message that is not a job (not JSON, no id or workflow name) comes back as
-    /// <see cref="Job.FromUnreadableMessage"/> with the reason, never as an exception, so the
-    /// worker can dead-letter it.
+    /// Reads a job, or says why the bytes are not one (not JSON, or JSON without an id or a
+    /// workflow name) instead of throwing, so a queue can hand a malformed message to the worker
+    /// to dead-letter.
     /// </summary>
     /// <param name="utf8Json">The message body.</param>
-    /// <param name="receipt">The queue's handle for the delivery, kept on the returned job.</param>
-    public static Job Deserialize(ReadOnlySpan<byte> utf8Json, object? receipt = null)
+    /// <param name="job">The job, when the bytes are one.</param>
+    /// <param name="error">Why the bytes are not a job, when they are not.</param>
+    public static bool TryDeserialize(ReadOnlySpan<byte> utf8Json, [NotNullWhen(true)] out Job? job, [NotNullWhen(false)] out string? error)
     {
         try
         {
-            var job = JsonSerializer.Deserialize<Job>(utf8Json, Options);
-            if (job is null || string.IsNullOrEmpty(job.Id) || string.IsNullOrEmpty(job.WorkflowName))
-            {
-                return Job.FromUnreadableMessage("The message is JSON but not a job: it has no id or workflow name.", receipt, job?.Id);
-            }
-
-            job.Receipt = receipt;
-            return job;
+            job = JsonSerializer.Deserialize<Job>(utf8Json, Options);
         }
         catch (JsonException ex)
         {
-            return Job.FromUnreadableMessage($"The message is not a job in JSON: {ex.Message}", receipt);
+            job = null;
+            error = $"The message is not a job in JSON: {ex.Message}";
+            return false;
         }
-    }
 
-    /// <summary>Reads a job from a JSON string; see <see cref="Deserialize(ReadOnlySpan{byte}, object?)"/>.</summary>
-    public static Job Deserialize(string json, object? receipt = null) =>
-        Deserialize(System.Text.Encoding.UTF8.GetBytes(json), receipt);
+        if (job is null || string.IsNullOrEmpty(job.Id) || string.IsNullOrEmpty(job.WorkflowName))
+        {
+            job = null;
+            error = "The message is JSON but not a job: it has no id or workflow name.";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
 
     internal static JsonElement ToElement(object value) =>
         value is JsonElement element ? element.Clone() : JsonSerializer.SerializeToElement(value, value.GetType(), Options);

@@ -8,7 +8,7 @@ namespace Ergate;
 /// one-shot batch runs. Delayed jobs wait until due; abandoned and dead-lettered jobs can be
 /// inspected. Jobs live in memory only, so a process that ends loses what it still holds.
 /// </summary>
-public sealed class InMemoryJobQueue : IJobQueue, IDisposable
+public sealed class InMemoryJobQueue : IJobQueue, IDeadLetterReader, IDisposable
 {
     private readonly Channel<Job> _ready = Channel.CreateUnbounded<Job>();
     private readonly PriorityQueue<Job, DateTimeOffset> _delayed = new();
@@ -61,13 +61,20 @@ public sealed class InMemoryJobQueue : IJobQueue, IDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask<Job?> DequeueAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DeadLetteredJob>> ReadDeadLettersAsync(int count = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        return Task.FromResult<IReadOnlyList<DeadLetteredJob>>([.. _deadLetters.Take(count)]);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<JobDelivery?> DequeueAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             if (_ready.Reader.TryRead(out var job))
             {
-                return job;
+                return new Delivery(job, this);
             }
 
             if (DelayedCount > 0)
@@ -86,7 +93,7 @@ public sealed class InMemoryJobQueue : IJobQueue, IDisposable
             {
                 if (_ready.Reader.TryRead(out job))
                 {
-                    return job;
+                    return new Delivery(job, this);
                 }
 
                 if (DelayedCount == 0)
@@ -98,30 +105,10 @@ public sealed class InMemoryJobQueue : IJobQueue, IDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask AbandonAsync(Job job, TimeSpan delay, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        Interlocked.Increment(ref _abandonCount);
-        var copy = job.Clone();
-        copy.RequestedStartTime = delay > TimeSpan.Zero ? _time.GetUtcNow() + delay : null;
-        Add(copy);
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public ValueTask DeadLetterAsync(Job job, string reason, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        _deadLetters.Enqueue(new DeadLetteredJob(job.Clone(), reason, _time.GetUtcNow()));
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc />
     public void Dispose() => _delayTimer.Dispose();
 
     private void Add(Job job)
     {
-        job.Receipt = null;
         if (job.RequestedStartTime is { } due && due > _time.GetUtcNow())
         {
             lock (_delayed)
@@ -159,10 +146,27 @@ public sealed class InMemoryJobQueue : IJobQueue, IDisposable
             _delayTimer.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
     }
-}
 
-/// <summary>A job a worker dead-lettered, with the reason and the time.</summary>
-/// <param name="Job">The job as it was dead-lettered.</param>
-/// <param name="Reason">Why it was dead-lettered.</param>
-/// <param name="DeadLetteredAt">When.</param>
-public sealed record DeadLetteredJob(Job Job, string Reason, DateTimeOffset DeadLetteredAt);
+    /// <summary>A job handed out by this queue: abandon puts a copy of the job's state back, dead-letter keeps one in <see cref="DeadLetters"/>.</summary>
+    private sealed class Delivery(Job job, InMemoryJobQueue queue) : JobDelivery(job, deliveryCount: 0)
+    {
+        public override ValueTask CompleteAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+        public override ValueTask AbandonAsync(Job job, TimeSpan delay, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(job);
+            Interlocked.Increment(ref queue._abandonCount);
+            var copy = job.Clone();
+            copy.RequestedStartTime = delay > TimeSpan.Zero ? queue._time.GetUtcNow() + delay : null;
+            queue.Add(copy);
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask DeadLetterAsync(Job? job, string reason, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(reason);
+            queue._deadLetters.Enqueue(new DeadLetteredJob(MessageId, job?.Clone(), reason, queue._time.GetUtcNow()));
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,14 +1,15 @@
 namespace Ergate;
 
 /// <summary>
-/// Thrown by <see cref="IJobQueue.RenewLeaseAsync"/> when the delivery of a running job is no
+/// Thrown by <see cref="JobDelivery.RenewLeaseAsync"/> when the delivery of a running job is no
 /// longer this worker's: the lease ran out (the worker stalled, or lost the broker, for longer
 /// than the lease) and the broker may already have handed the job to another worker.
 /// </summary>
 /// <remarks>
-/// The worker then cancels the step's <see cref="CancellationToken"/> and neither stores nor
-/// settles anything more for that delivery, so two workers never write one job's state: the
-/// job's new holder resumes it from its last stored state.
+/// The delivery's <see cref="JobDelivery.LeaseLost"/> fires: the worker cancels the step's
+/// <see cref="CancellationToken"/> and neither stores nor settles anything more for that
+/// delivery, so two workers never write one job's state: the job's new holder resumes it from
+/// its last stored state.
 /// </remarks>
 public sealed class LeaseLostException : Exception
 {

@@ -37,9 +37,7 @@ public sealed class InMemoryJobStateStore : IJobStateStore, IJobStateQuery
             return ValueTask.CompletedTask;
         }
 
-        var copy = job.Clone();
-        copy.Receipt = null;
-        if (!_jobs.TryAdd(job.Id, copy))
+        if (!_jobs.TryAdd(job.Id, job.Clone()))
         {
             return UpdateAsync(job, cancellationToken);
         }

@@ -48,7 +48,8 @@ public static class ErgateTelemetry
         new KeyValuePair<string, object?>("ergate.workflow", job.WorkflowName),
         new KeyValuePair<string, object?>("ergate.status", job.Status.ToString()));
 
-    internal static void DeadLettered(Job job) => JobsDeadLettered.Add(1, new KeyValuePair<string, object?>("ergate.workflow", job.WorkflowName));
+    /// <summary>Counts a dead-lettered message; <paramref name="workflowName"/> is null for a message that is not a job.</summary>
+    internal static void DeadLettered(string? workflowName) => JobsDeadLettered.Add(1, new KeyValuePair<string, object?>("ergate.workflow", workflowName ?? "(unreadable)"));
 
     internal static string? CurrentTraceParent() =>
         Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;

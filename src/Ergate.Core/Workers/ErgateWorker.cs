@@ -25,8 +25,8 @@ internal sealed class ErgateWorker(
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly ErgateOptions _options = options.Value;
-    // Running jobs whose leases the renewal loop keeps, each with the source that signals a lost lease.
-    private readonly ConcurrentDictionary<Job, CancellationTokenSource> _running = new(ReferenceEqualityComparer.Instance);
+    // Deliveries whose leases the renewal loop keeps while their jobs run.
+    private readonly ConcurrentDictionary<JobDelivery, byte> _running = new(ReferenceEqualityComparer.Instance);
     private int _inFlight;
     private int _idleStopRequested;
 
@@ -43,11 +43,11 @@ internal sealed class ErgateWorker(
         }
 
         var signals = new WorkerSignals(stoppingToken, hardStop.Token);
-        var runner = new JobRunner(queue, store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, TimeProvider.System, signals, logger);
+        var runner = new JobRunner(store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, TimeProvider.System, signals, logger);
         var stopWhenIdle = _options.StopWhenIdle || runtime.StopWhenIdle;
         Log.WorkerStarted(logger, _options.MaxConcurrency, string.Join(", ", runtime.WorkflowNames));
 
-        var leaseRenewalInterval = queue.LeaseRenewalInterval;
+        var leaseRenewalInterval = (queue as ILeasedJobQueue)?.LeaseRenewalInterval;
         var renewsLeases = leaseRenewalInterval is not null;
         var lanes = new Task[_options.MaxConcurrency];
         for (var i = 0; i < lanes.Length; i++)
@@ -74,11 +74,11 @@ internal sealed class ErgateWorker(
         var idleStreak = 0;
         while (!idle.IsCancellationRequested)
         {
-            Job? job;
+            JobDelivery? delivery;
             var started = Stopwatch.GetTimestamp();
             try
             {
-                job = await queue.DequeueAsync(idle.Token).ConfigureAwait(false);
+                delivery = await queue.DequeueAsync(idle.Token).ConfigureAwait(false);
                 failures = 0;
             }
             catch (OperationCanceledException) when (idle.IsCancellationRequested)
@@ -102,7 +102,7 @@ internal sealed class ErgateWorker(
                 continue;
             }
 
-            if (job is null)
+            if (delivery is null)
             {
                 // Idle twice in a row with nothing running: a job handed back (a retry) while the
                 // first dequeue waited is seen by the second.
@@ -119,22 +119,20 @@ internal sealed class ErgateWorker(
 
             idleStreak = 0;
             Interlocked.Increment(ref _inFlight);
-            using var leaseLost = renewsLeases ? new CancellationTokenSource() : null;
-            if (leaseLost is not null)
+            if (renewsLeases)
             {
-                job.LeaseLost = leaseLost.Token;
-                _running.TryAdd(job, leaseLost);
+                _running.TryAdd(delivery, 0);
             }
 
             try
             {
-                await runner.RunAsync(job).ConfigureAwait(false);
+                await runner.RunAsync(delivery, renewsLeases).ConfigureAwait(false);
             }
             finally
             {
-                if (leaseLost is not null)
+                if (renewsLeases)
                 {
-                    _running.TryRemove(job, out _);
+                    _running.TryRemove(delivery, out _);
                 }
 
                 Interlocked.Decrement(ref _inFlight);
@@ -165,41 +163,27 @@ internal sealed class ErgateWorker(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                foreach (var job in _running.Keys)
+                foreach (var delivery in _running.Keys)
                 {
                     try
                     {
-                        await queue.RenewLeaseAsync(job, cancellationToken).ConfigureAwait(false);
+                        await delivery.RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
                     }
                     catch (LeaseLostException ex)
                     {
-                        Log.LeaseLost(logger, job.Id, ex);
-                        await SignalLeaseLostAsync(job).ConfigureAwait(false);
+                        Log.LeaseLost(logger, delivery.MessageId, ex);
+                        _running.TryRemove(delivery, out _);
+                        await delivery.SignalLeaseLostAsync().ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
-                        Log.LeaseRenewalFailed(logger, job.Id, ex);
+                        Log.LeaseRenewalFailed(logger, delivery.MessageId, ex);
                     }
                 }
             }
         }
         catch (OperationCanceledException)
         {
-        }
-    }
-
-    // The run may end at the same moment and dispose the source: then there is nothing left to stop.
-    private async Task SignalLeaseLostAsync(Job job)
-    {
-        if (_running.TryRemove(job, out var leaseLost))
-        {
-            try
-            {
-                await leaseLost.CancelAsync().ConfigureAwait(false);
-            }
-            catch (ObjectDisposedException)
-            {
-            }
         }
     }
 

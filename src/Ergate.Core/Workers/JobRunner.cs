@@ -7,12 +7,18 @@ namespace Ergate;
 
 /// <summary>
 /// Runs one delivered job from its stored state to its next resting point: completed, failed,
-/// aborted, handed back for a retry, or handed back at shutdown. Stores the state after every
-/// step before the next one starts, and settles the delivery (exactly one of complete, abandon
-/// or dead-letter) only after the state is stored.
+/// aborted, handed back for a retry, or handed back at shutdown.
 /// </summary>
+/// <remarks>
+/// At-least-once rests on four checkpoints, marked in the code below:
+/// (1) a delivered job resumes from its stored state, never from the message alone;
+/// (2) a step's result is stored before the next step starts;
+/// (3) the delivery is settled (exactly one of complete, abandon or dead-letter) only after the
+///     state it reflects is stored, so a crash before that redelivers and resumes at (1);
+/// (4) once the delivery's lease is lost, nothing more is stored or settled: the job's new
+///     holder owns its state.
+/// </remarks>
 internal sealed class JobRunner(
-    IJobQueue queue,
     IJobStateStore store,
     ErgateRuntime runtime,
     IServiceScopeFactory scopes,
@@ -26,15 +32,18 @@ internal sealed class JobRunner(
     /// <summary>How long the first step of a delivery runs before the job is stored as RUNNING.</summary>
     internal static readonly TimeSpan RunningStatusDelay = TimeSpan.FromMilliseconds(100);
 
-    public async ValueTask RunAsync(Job delivered)
+    /// <param name="delivery">What the queue handed out.</param>
+    /// <param name="leased">True when the queue's deliveries hold leases the worker renews, so the step's token also fires on <see cref="JobDelivery.LeaseLost"/>.</param>
+    public async ValueTask RunAsync(JobDelivery delivery, bool leased)
     {
-        if (delivered.UnreadableReason is { } unreadable)
+        if (delivery.Job is not { } delivered)
         {
-            await DeadLetterAsync(delivered, $"Unreadable message: {unreadable}").ConfigureAwait(false);
+            await DeadLetterAsync(delivery, null, $"Unreadable message: {delivery.UnreadableReason}").ConfigureAwait(false);
             return;
         }
 
-        var job = await LoadAsync(delivered).ConfigureAwait(false);
+        // Checkpoint 1: resume from the stored state.
+        var job = await LoadAsync(delivery, delivered).ConfigureAwait(false);
         if (job is null)
         {
             return;
@@ -43,29 +52,29 @@ internal sealed class JobRunner(
         if (job.Status.IsFinished())
         {
             Log.AlreadyFinished(logger, job.Id, job.Status);
-            await SettleFinishedAsync(job).ConfigureAwait(false);
+            await SettleFinishedAsync(delivery, job).ConfigureAwait(false);
             return;
         }
 
         if (!runtime.TryGetWorkflow(job.WorkflowName, out var workflow))
         {
-            await FailAsync(job, null, null, $"Unknown workflow '{job.WorkflowName}'. Registered workflows: {string.Join(", ", runtime.WorkflowNames)}.").ConfigureAwait(false);
+            await FailAsync(delivery, job, null, null, $"Unknown workflow '{job.WorkflowName}'. Registered workflows: {string.Join(", ", runtime.WorkflowNames)}.").ConfigureAwait(false);
             return;
         }
 
         if (job.CurrentStep < 0 || job.CurrentStep >= workflow.Steps.Length)
         {
-            await FailAsync(job, null, null, $"Step index {job.CurrentStep} is out of range: workflow '{workflow.Workflow.Name}' has {workflow.Steps.Length} steps.").ConfigureAwait(false);
+            await FailAsync(delivery, job, null, null, $"Step index {job.CurrentStep} is out of range: workflow '{workflow.Workflow.Name}' has {workflow.Steps.Length} steps.").ConfigureAwait(false);
             return;
         }
 
-        if (options.MaxDeliveryCount > 0 && job.DeliveryCount > options.MaxDeliveryCount)
+        if (options.MaxDeliveryCount > 0 && delivery.DeliveryCount > options.MaxDeliveryCount)
         {
-            await FailAsync(job, workflow.Steps[job.CurrentStep].Name, null, $"Delivered {job.DeliveryCount} times without finishing (more than {options.MaxDeliveryCount}); its workers may have crashed on it.").ConfigureAwait(false);
+            await FailAsync(delivery, job, workflow.Steps[job.CurrentStep].Name, null, $"Delivered {delivery.DeliveryCount} times without finishing (more than {options.MaxDeliveryCount}); its workers may have crashed on it.").ConfigureAwait(false);
             return;
         }
 
-        if (!await WaitUntilDueAsync(job).ConfigureAwait(false))
+        if (!await WaitUntilDueAsync(delivery, job).ConfigureAwait(false))
         {
             return;
         }
@@ -79,18 +88,18 @@ internal sealed class JobRunner(
 
         using var activity = ErgateTelemetry.StartJob(job);
         await NotifyAsync(static (o, j, _, ct) => o.OnJobStartedAsync(j, ct), job, null).ConfigureAwait(false);
-        await RunStepsAsync(job, workflow).ConfigureAwait(false);
+        await RunStepsAsync(delivery, job, workflow, leased).ConfigureAwait(false);
         activity?.SetTag("ergate.job.status", job.Status.ToString());
     }
 
-    private async ValueTask RunStepsAsync(Job job, RegisteredWorkflow workflow)
+    private async ValueTask RunStepsAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, bool leased)
     {
         // A queue with leases gets a token per run that also fires when the lease is lost.
-        using var leaseOrShutdown = job.LeaseLost.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(signals.HardStop, job.LeaseLost) : null;
+        using var leaseOrShutdown = leased ? CancellationTokenSource.CreateLinkedTokenSource(signals.HardStop, delivery.LeaseLost) : null;
         var arguments = new StepArguments
         {
             CancellationToken = leaseOrShutdown?.Token ?? signals.HardStop,
-            Context = new JobContext(job, workflow.Steps[job.CurrentStep].Name, workflow.Logger),
+            Context = new JobContext(job, workflow.Steps[job.CurrentStep].Name, workflow.Logger) { DeliveryCount = delivery.DeliveryCount },
         };
 
         var firstStep = true;
@@ -104,24 +113,25 @@ internal sealed class JobRunner(
             try
             {
                 result = firstStep
-                    ? await InvokeFirstStepAsync(job, step, arguments).ConfigureAwait(false)
+                    ? await InvokeFirstStepAsync(delivery, job, step, arguments).ConfigureAwait(false)
                     : await InvokeAsync(step, arguments).ConfigureAwait(false);
                 firstStep = false;
             }
-            catch (OperationCanceledException) when (job.LeaseLost.IsCancellationRequested)
+            catch (OperationCanceledException) when (delivery.IsLeaseLost)
             {
+                // Checkpoint 4: the job is another worker's now.
                 Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
                 return;
             }
             catch (OperationCanceledException) when (signals.HardStop.IsCancellationRequested)
             {
                 Log.StepCancelledAtShutdown(logger, job.Id, step.Name);
-                await HandBackAsync(job, TimeSpan.Zero).ConfigureAwait(false);
+                await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex)
             {
-                await HandleStepErrorAsync(job, workflow, step, ex).ConfigureAwait(false);
+                await HandleStepErrorAsync(delivery, job, workflow, step, ex).ConfigureAwait(false);
                 return;
             }
 
@@ -131,7 +141,7 @@ internal sealed class JobRunner(
                 switch (outcome.Kind)
                 {
                     case StepOutcomeKind.Abort:
-                        await AbortAsync(job, step, outcome.Message!).ConfigureAwait(false);
+                        await AbortAsync(delivery, job, step, outcome.Message!).ConfigureAwait(false);
                         return;
                     case StepOutcomeKind.Next:
                         next = step.Index + 1;
@@ -146,7 +156,7 @@ internal sealed class JobRunner(
                             var error = new InvalidOperationException(next < 0
                                 ? $"Step '{step.Name}' went to '{outcome.TargetStep}', which is not a step of workflow '{workflow.Workflow.Name}'."
                                 : $"Step '{step.Name}' went back to '{outcome.TargetStep}'; steps may only jump forward.");
-                            await FailAsync(job, step.Name, error, error.Message).ConfigureAwait(false);
+                            await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
                             return;
                         }
 
@@ -173,7 +183,9 @@ internal sealed class JobRunner(
             }
 
             job.UpdatedAt = time.GetUtcNow();
-            if (!await StoreOrHandBackAsync(job).ConfigureAwait(false))
+
+            // Checkpoint 2: the step's result is stored before the next step starts.
+            if (!await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
             {
                 return;
             }
@@ -183,7 +195,9 @@ internal sealed class JobRunner(
             if (completed)
             {
                 ErgateTelemetry.JobFinished(job);
-                await SettleAsync(static (q, j, _, ct) => q.CompleteAsync(j, ct), job, null, "Completing").ConfigureAwait(false);
+
+                // Checkpoint 3: settled only after the state it reflects is stored (here and in every settle below).
+                await CompleteAsync(delivery, job).ConfigureAwait(false);
                 Log.JobCompleted(logger, job.Id);
                 await NotifyAsync(static (o, j, _, ct) => o.OnJobCompletedAsync(j, ct), job, null).ConfigureAwait(false);
                 return;
@@ -192,7 +206,7 @@ internal sealed class JobRunner(
             if (signals.IsStopping)
             {
                 Log.ReturnedAtShutdown(logger, job.Id, job.CurrentStep);
-                await HandBackAsync(job, TimeSpan.Zero).ConfigureAwait(false);
+                await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
                 return;
             }
         }
@@ -203,7 +217,7 @@ internal sealed class JobRunner(
     /// <see cref="RunningStatusDelay"/>, stores the job as RUNNING meanwhile, and waits for that
     /// write before the step's own state is stored, so the writes stay in order.
     /// </summary>
-    private async ValueTask<object?> InvokeFirstStepAsync(Job job, WorkflowStep step, StepArguments arguments)
+    private async ValueTask<object?> InvokeFirstStepAsync(JobDelivery delivery, Job job, WorkflowStep step, StepArguments arguments)
     {
         var invocation = InvokeAsync(step, arguments);
         if (invocation.IsCompleted)
@@ -212,7 +226,7 @@ internal sealed class JobRunner(
         }
 
         var running = invocation.AsTask();
-        var markRunning = StoreRunningIfSlowAsync(job.Clone(), running);
+        var markRunning = StoreRunningIfSlowAsync(delivery, job.Clone(), running);
         try
         {
             return await running.ConfigureAwait(false);
@@ -223,13 +237,13 @@ internal sealed class JobRunner(
         }
     }
 
-    private async Task StoreRunningIfSlowAsync(Job running, Task step)
+    private async Task StoreRunningIfSlowAsync(JobDelivery delivery, Job running, Task step)
     {
         using var stepEnded = new CancellationTokenSource();
         var delay = Task.Delay(RunningStatusDelay, time, stepEnded.Token);
         var first = await Task.WhenAny(step, delay).ConfigureAwait(false);
         await stepEnded.CancelAsync().ConfigureAwait(false);
-        if (first == step || running.LeaseLost.IsCancellationRequested)
+        if (first == step || delivery.IsLeaseLost)
         {
             return;
         }
@@ -283,14 +297,14 @@ internal sealed class JobRunner(
         }
     }
 
-    private async ValueTask HandleStepErrorAsync(Job job, RegisteredWorkflow workflow, WorkflowStep step, Exception exception)
+    private async ValueTask HandleStepErrorAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, WorkflowStep step, Exception exception)
     {
         var policy = workflow.RetryPolicyOf(step, options.DefaultRetryPolicy);
         if (!policy.AllowsRetry(job.Attempt, exception))
         {
             Log.StepFailed(logger, job.Id, step.Name, job.Attempt, exception);
             var reason = $"Step '{step.Name}' failed on attempt {job.Attempt}: {exception.GetType().FullName}: {exception.Message}";
-            await FailAsync(job, step.Name, exception, reason).ConfigureAwait(false);
+            await FailAsync(delivery, job, step.Name, exception, reason).ConfigureAwait(false);
             return;
         }
 
@@ -303,63 +317,52 @@ internal sealed class JobRunner(
         job.Error = JobError.FromException(step.Name, exception, now);
         job.RequestedStartTime = now + delay;
         job.UpdatedAt = now;
-        if (await StoreOrHandBackAsync(job).ConfigureAwait(false))
+        if (await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
         {
-            await SettleAsync(static (q, j, d, ct) => q.AbandonAsync(j, (TimeSpan)d!, ct), job, delay, "Scheduling the retry of").ConfigureAwait(false);
+            await HandBackAsync(delivery, job, delay).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask AbortAsync(Job job, WorkflowStep step, string message)
+    private async ValueTask AbortAsync(JobDelivery delivery, Job job, WorkflowStep step, string message)
     {
         Log.JobAborted(logger, job.Id, step.Name, message);
         var now = time.GetUtcNow();
         job.Status = JobStatus.Aborted;
         job.Error = new JobError(step.Name, message, null, null, now);
         job.UpdatedAt = now;
-        if (await StoreOrHandBackAsync(job).ConfigureAwait(false))
+        if (await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
         {
-            await SettleAsync(static (q, j, _, ct) => q.CompleteAsync(j, ct), job, null, "Completing").ConfigureAwait(false);
+            await CompleteAsync(delivery, job).ConfigureAwait(false);
             ErgateTelemetry.JobFinished(job);
             await NotifyAsync(static (o, j, _, ct) => o.OnJobAbortedAsync(j, ct), job, null).ConfigureAwait(false);
         }
     }
 
     /// <summary>Stores the job as failed, then dead-letters its message with the reason.</summary>
-    private async ValueTask FailAsync(Job job, string? stepName, Exception? exception, string reason)
+    private async ValueTask FailAsync(JobDelivery delivery, Job job, string? stepName, Exception? exception, string reason)
     {
         var now = time.GetUtcNow();
         job.Status = JobStatus.Failed;
         job.Error = exception is null ? new JobError(stepName, reason, null, null, now) : JobError.FromException(stepName, exception, now);
         job.UpdatedAt = now;
-        if (await StoreOrHandBackAsync(job).ConfigureAwait(false))
+        if (await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
         {
-            await DeadLetterAsync(job, reason).ConfigureAwait(false);
+            await DeadLetterAsync(delivery, job, reason).ConfigureAwait(false);
             ErgateTelemetry.JobFinished(job);
             await NotifyAsync(static (o, j, e, ct) => o.OnJobFailedAsync(j, (Exception?)e, ct), job, exception).ConfigureAwait(false);
         }
     }
 
-    private ValueTask SettleFinishedAsync(Job job) => job.Status == JobStatus.Failed
-        ? DeadLetterAsync(job, job.Error?.Message ?? "The job failed.")
-        : SettleAsync(static (q, j, _, ct) => q.CompleteAsync(j, ct), job, null, "Completing");
-
-    private ValueTask DeadLetterAsync(Job job, string reason)
-    {
-        Log.DeadLettered(logger, job.Id, reason);
-        ErgateTelemetry.DeadLettered(job);
-        return SettleAsync(static (q, j, r, ct) => q.DeadLetterAsync(j, (string)r!, ct), job, reason, "Dead-lettering");
-    }
-
-    private ValueTask HandBackAsync(Job job, TimeSpan delay) =>
-        SettleAsync(static (q, j, d, ct) => q.AbandonAsync(j, (TimeSpan)d!, ct), job, delay, "Handing back");
+    private ValueTask SettleFinishedAsync(JobDelivery delivery, Job job) => job.Status == JobStatus.Failed
+        ? DeadLetterAsync(delivery, job, job.Error?.Message ?? "The job failed.")
+        : CompleteAsync(delivery, job);
 
     /// <summary>Reads the stored state; a redelivered job resumes from it. Null when the store stayed unreachable until shutdown (the job was handed back).</summary>
-    private async ValueTask<Job?> LoadAsync(Job delivered)
+    private async ValueTask<Job?> LoadAsync(JobDelivery delivery, Job delivered)
     {
-        Job? stored;
         try
         {
-            stored = await store.GetAsync(delivered.Id, signals.HardStop).ConfigureAwait(false);
+            return await store.GetAsync(delivered.Id, signals.HardStop).ConfigureAwait(false) ?? delivered;
         }
         catch (Exception ex) when (!signals.HardStop.IsCancellationRequested)
         {
@@ -369,26 +372,16 @@ internal sealed class JobRunner(
                 (box, store, id: delivered.Id, token: signals.HardStop), ex, $"Reading the state of job {delivered.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false);
             if (!loaded)
             {
-                await HandBackAsync(delivered, TimeSpan.Zero).ConfigureAwait(false);
+                await HandBackAsync(delivery, delivered, TimeSpan.Zero).ConfigureAwait(false);
                 return null;
             }
 
-            stored = box.Value;
+            return box.Value ?? delivered;
         }
-
-        if (stored is null)
-        {
-            return delivered;
-        }
-
-        stored.Receipt = delivered.Receipt;
-        stored.DeliveryCount = delivered.DeliveryCount;
-        stored.LeaseLost = delivered.LeaseLost;
-        return stored;
     }
 
     /// <summary>Waits for a job that arrived before its start time (a queue that does not delay); false when shutdown came first and the job was handed back.</summary>
-    private async ValueTask<bool> WaitUntilDueAsync(Job job)
+    private async ValueTask<bool> WaitUntilDueAsync(JobDelivery delivery, Job job)
     {
         var wait = job.RequestedStartTime - time.GetUtcNow();
         if (wait is not { } delay || delay <= TimeSpan.Zero)
@@ -403,7 +396,7 @@ internal sealed class JobRunner(
         }
         catch (OperationCanceledException)
         {
-            await HandBackAsync(job, job.RequestedStartTime!.Value - time.GetUtcNow()).ConfigureAwait(false);
+            await HandBackAsync(delivery, job, job.RequestedStartTime!.Value - time.GetUtcNow()).ConfigureAwait(false);
             return false;
         }
     }
@@ -414,9 +407,9 @@ internal sealed class JobRunner(
     /// job was handed back, or its lease is lost and the job is another worker's now (nothing is
     /// stored or settled then).
     /// </summary>
-    private async ValueTask<bool> StoreOrHandBackAsync(Job job)
+    private async ValueTask<bool> StoreOrHandBackAsync(JobDelivery delivery, Job job)
     {
-        if (job.LeaseLost.IsCancellationRequested)
+        if (delivery.IsLeaseLost)
         {
             Log.NotStoredLeaseLost(logger, job.Id, job.CurrentStep);
             return false;
@@ -435,20 +428,33 @@ internal sealed class JobRunner(
             }
         }
 
-        await HandBackAsync(job, TimeSpan.Zero).ConfigureAwait(false);
+        await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
         return false;
     }
 
-    /// <summary>Completes, abandons or dead-letters the delivery, retrying a few times; if the broker stays away it redelivers later and the stored state settles it then.</summary>
-    private async ValueTask SettleAsync(Func<IJobQueue, Job, object?, CancellationToken, ValueTask> settle, Job job, object? argument, string what)
+    private ValueTask CompleteAsync(JobDelivery delivery, Job job) =>
+        SettleAsync(static (s, ct) => s.CompleteAsync(ct), delivery, "Completing", job.Id);
+
+    private ValueTask HandBackAsync(JobDelivery delivery, Job job, TimeSpan delay) =>
+        SettleAsync(static (s, ct) => s.delivery.AbandonAsync(s.job, s.delay, ct), (delivery, job, delay), "Handing back", job.Id);
+
+    private ValueTask DeadLetterAsync(JobDelivery delivery, Job? job, string reason)
+    {
+        Log.DeadLettered(logger, delivery.MessageId, reason);
+        ErgateTelemetry.DeadLettered(job?.WorkflowName);
+        return SettleAsync(static (s, ct) => s.delivery.DeadLetterAsync(s.job, s.reason, ct), (delivery, job, reason), "Dead-lettering", delivery.MessageId);
+    }
+
+    /// <summary>Settles the delivery, retrying a few times; if the broker stays away it redelivers later and the stored state settles it then.</summary>
+    private async ValueTask SettleAsync<TState>(Func<TState, CancellationToken, ValueTask> settle, TState state, string what, string jobId)
     {
         try
         {
-            await settle(queue, job, argument, CancellationToken.None).ConfigureAwait(false);
+            await settle(state, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            await Backoff.RetryAsync(static s => s.settle(s.queue, s.job, s.argument, s.token), (settle, queue, job, argument, token: signals.HardStop), ex, $"{what} job {job.Id}", logger, SettleAttempts, signals.HardStop).ConfigureAwait(false);
+            await Backoff.RetryAsync(static s => s.settle(s.state, s.token), (settle, state, token: signals.HardStop), ex, $"{what} job {jobId}", logger, SettleAttempts, signals.HardStop).ConfigureAwait(false);
         }
     }
 

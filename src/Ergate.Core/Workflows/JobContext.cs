@@ -38,8 +38,8 @@ public sealed class JobContext
     /// <summary>The progress estimate so far, from 0 to 100.</summary>
     public double PercentCompleted => _job.PercentCompleted;
 
-    /// <summary>How many times the queue has delivered this job (0 when it does not count).</summary>
-    public int DeliveryCount => _job.DeliveryCount;
+    /// <summary>How many times the queue has delivered this job, this delivery included (0 when it does not count).</summary>
+    public int DeliveryCount { get; init; }
 
     /// <summary>The data the producer attached to the job.</summary>
     public object? UserContext => _job.UserContext;

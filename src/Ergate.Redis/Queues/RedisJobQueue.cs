@@ -20,7 +20,7 @@ namespace Ergate.Redis;
 /// connection, where a blocking command would stall everyone else, so the queue opens one
 /// connection of its own for it (from <see cref="RedisOptions.ConnectionString"/>).
 /// </remarks>
-public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
+public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDisposable
 {
     /// <summary>The stream's consumer group; every worker of a queue reads through it.</summary>
     public const string GroupName = "ergate";
@@ -41,7 +41,7 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
     private readonly int _batchSize;
     private readonly long _pollMs;
     private readonly long _claimIntervalMs;
-    private readonly ConcurrentQueue<BufferedJob> _buffer = new();
+    private readonly ConcurrentQueue<RedisDelivery> _buffer = new();
     private readonly RedisAckBatch _acks;
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _gate = new();
@@ -116,7 +116,7 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
     /// until <paramref name="cancellationToken"/> ends the wait; it never reports "idle" for an
     /// outage.
     /// </remarks>
-    public async ValueTask<Job?> DequeueAsync(CancellationToken cancellationToken)
+    public async ValueTask<JobDelivery?> DequeueAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         while (true)
@@ -126,7 +126,7 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
             {
                 if (await IsStillOursAsync(buffered).ConfigureAwait(false))
                 {
-                    return buffered.Job;
+                    return buffered;
                 }
             }
 
@@ -152,86 +152,38 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
         }
     }
 
-    /// <inheritdoc />
-    /// <remarks>
-    /// Acknowledgements go out in batches, within a few milliseconds, without waiting for the
-    /// reply (see <see cref="RedisAckBatch"/>): the job's state is stored already, so one that
-    /// is lost only means the job is delivered again after the lease and settled from its
-    /// stored state.
-    /// </remarks>
-    public ValueTask CompleteAsync(Job job, CancellationToken cancellationToken = default)
+    /// <summary>Acknowledges an entry in the next batch (see <see cref="RedisDelivery.CompleteAsync"/>).</summary>
+    internal void Acknowledge(RedisValue entryId) => _acks.Add(entryId);
+
+    /// <summary>Acknowledges the entry and adds <paramref name="job"/>'s state back, to the stream or, with a delay, to the delayed set, in one script.</summary>
+    internal ValueTask ReturnAsync(RedisDelivery delivery, Job job, TimeSpan delay)
     {
-        ArgumentNullException.ThrowIfNull(job);
-        if (job.Receipt is RedisDelivery delivery)
-        {
-            _acks.Add(delivery.EntryId);
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public async ValueTask AbandonAsync(Job job, TimeSpan delay, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        if (job.Receipt is not RedisDelivery delivery)
-        {
-            job.RequestedStartTime = delay > TimeSpan.Zero ? DateTimeOffset.UtcNow + delay : null;
-            await EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         job.RequestedStartTime = null;
-        var body = delivery.UnreadableBody ?? JobSerializer.Serialize(job);
-        var delayMs = Math.Max(0, (long)delay.TotalMilliseconds);
-        await _database.ScriptEvaluateAsync(
-            RedisQueueScripts.Abandon,
-            [_keys.Stream, _keys.Delayed],
-            [GroupName, delivery.EntryId, body, delayMs]).ConfigureAwait(false);
-        if (delayMs > 0)
-        {
-            MoveNoLaterThan(delay);
-        }
+        return ReturnAsync(delivery.EntryId, JobSerializer.Serialize(job), delay);
     }
 
-    /// <inheritdoc />
-    public async ValueTask DeadLetterAsync(Job job, string reason, CancellationToken cancellationToken = default)
+    /// <summary>Acknowledges the entry and adds the job, or the raw body of an entry that is not a job, to the dead-letter stream with the reason.</summary>
+    internal async ValueTask DeadLetterAsync(RedisDelivery delivery, Job? job, string reason)
     {
-        ArgumentNullException.ThrowIfNull(job);
-        ArgumentNullException.ThrowIfNull(reason);
-        var delivery = job.Receipt as RedisDelivery;
-        var body = delivery?.UnreadableBody ?? JobSerializer.Serialize(job);
+        var body = job is null ? delivery.UnreadableBody : JobSerializer.Serialize(job);
         await _database.ScriptEvaluateAsync(
             RedisQueueScripts.DeadLetter,
             [_keys.Stream, _keys.DeadLetters],
             [
-                GroupName, delivery?.EntryId ?? RedisValue.EmptyString, job.Id, reason,
-                job.Error?.ExceptionType ?? string.Empty, job.Error?.Message ?? string.Empty,
+                GroupName, delivery.EntryId, job?.Id ?? delivery.MessageId, reason,
+                job?.Error?.ExceptionType ?? string.Empty, job?.Error?.Message ?? string.Empty,
                 DateTimeOffset.UtcNow.ToString("O"), body,
             ]).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    /// <remarks>
-    /// Resets the entry's idle time while this worker still owns it. When another worker has
-    /// claimed it already (this one stalled for longer than the lease), it leaves the entry alone
-    /// and throws <see cref="LeaseLostException"/>, so the worker stops the job's run here.
-    /// </remarks>
-    /// <exception cref="LeaseLostException">Another worker claimed the entry.</exception>
-    public async ValueTask RenewLeaseAsync(Job job, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        // A job that was acknowledged a moment ago (the renewal raced its completion) has no lease to renew.
-        if (job.Receipt is RedisDelivery delivery && await RenewAsync(delivery).ConfigureAwait(false) == LeaseState.Lost)
-        {
-            throw new LeaseLostException(
-                $"The lease of job {job.Id} (entry {delivery.EntryId}) was lost: another worker claimed it after it went unrenewed for the lease time.");
-        }
-    }
+    /// <summary>Resets the idle time of an entry this worker still owns.</summary>
+    internal async Task<LeaseState> RenewAsync(RedisValue entryId) =>
+        (LeaseState)(int)await _database.ScriptEvaluateAsync(
+            RedisQueueScripts.Renew, [_keys.Stream], [GroupName, ConsumerName, entryId]).ConfigureAwait(false);
 
-    /// <summary>Reads the oldest dead-lettered jobs with their reasons and times, without removing them.</summary>
-    /// <param name="count">The most to read.</param>
-    public async Task<IReadOnlyList<DeadLetteredJob>> ReadDeadLettersAsync(int count = 100)
+    /// <inheritdoc />
+    /// <remarks>Reads the dead-letter stream (<c>XRANGE</c>) from its oldest entry.</remarks>
+    public async Task<IReadOnlyList<DeadLetteredJob>> ReadDeadLettersAsync(int count = 100, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var entries = await _database.StreamRangeAsync(_keys.DeadLetters, count: count).ConfigureAwait(false);
@@ -239,14 +191,9 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
         foreach (var entry in entries)
         {
             var reason = (string?)entry["reason"] ?? string.Empty;
-            var job = JobSerializer.Deserialize((byte[])entry[JobField]!);
-            if (job.UnreadableReason is not null)
-            {
-                job = Job.FromUnreadableMessage(job.UnreadableReason, null, entry["id"]);
-            }
-
+            var job = JobSerializer.TryDeserialize((byte[]?)entry[JobField], out var read, out _) ? read : null;
             var at = DateTimeOffset.TryParse(entry["deadLetteredAt"], out var parsed) ? parsed : DateTimeOffset.MinValue;
-            result.Add(new DeadLetteredJob(job, reason, at));
+            result.Add(new DeadLetteredJob((string?)entry["id"] ?? string.Empty, job, reason, at));
         }
 
         return result;
@@ -276,7 +223,8 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
         {
             while (_buffer.TryDequeue(out var buffered))
             {
-                await AbandonAsync(buffered.Job, TimeSpan.Zero).ConfigureAwait(false);
+                var body = buffered.Job is { } job ? JobSerializer.Serialize(job) : buffered.UnreadableBody;
+                await ReturnAsync(buffered.EntryId, body, TimeSpan.Zero).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (RedisErrors.IsTransient(ex))
@@ -391,7 +339,7 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
         for (var i = 1; i < result.Length; i++)
         {
             var entry = (RedisResult[])result[i]!;
-            Buffer(ToJob((RedisValue)entry[0], (RedisResult[])entry[2]!, (int)entry[1]));
+            _buffer.Enqueue(ToDelivery((RedisValue)entry[0], (RedisResult[])entry[2]!, (int)entry[1]));
         }
 
         var claimed = result.Length - 1;
@@ -429,45 +377,36 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
         // RESP2: [[stream, entries]]; RESP3: a map {stream: entries}, which reads as [stream, entries].
         var streams = (RedisResult[])reply!;
         var entries = (RedisResult[])(streams[0].Length == 2 && streams.Length == 1 ? streams[0][1] : streams[1])!;
-        var jobs = Array.ConvertAll(entries, entry => ToJob((RedisValue)entry[0], (RedisResult[])entry[1]!, deliveryCount: 1));
+        var deliveries = Array.ConvertAll(entries, entry => ToDelivery((RedisValue)entry[0], (RedisResult[])entry[1]!, deliveryCount: 1));
         if (StatePrefetch is { } prefetch)
         {
             // Before the jobs are handed out, so that every write of their state comes after it.
-            var ids = jobs.Where(job => job.UnreadableReason is null).Select(job => job.Id).ToArray();
+            var ids = deliveries.Where(delivery => delivery.Job is not null).Select(delivery => delivery.Job!.Id).ToArray();
             prefetch.Add(ids, await _database.StringGetAsync(Array.ConvertAll(ids, id => _keys.Job(id))).ConfigureAwait(false));
         }
 
-        foreach (var job in jobs)
+        foreach (var delivery in deliveries)
         {
-            Buffer(job);
+            _buffer.Enqueue(delivery);
         }
 
-        return jobs.Length;
+        return deliveries.Length;
     }
 
-    private void Buffer(Job job) => _buffer.Enqueue(new BufferedJob(job, Environment.TickCount64));
-
-    private static Job ToJob(RedisValue entryId, RedisResult[] fields, int deliveryCount)
+    private RedisDelivery ToDelivery(RedisValue entryId, RedisResult[] fields, int deliveryCount)
     {
-        byte[]? body = null;
         for (var i = 0; i + 1 < fields.Length; i += 2)
         {
             if ((string?)fields[i] == JobField)
             {
-                body = (byte[]?)fields[i + 1];
-                break;
+                return new RedisDelivery(this, entryId, ((byte[]?)fields[i + 1]).AsSpan(), deliveryCount);
             }
         }
 
-        var job = body is null
-            ? Job.FromUnreadableMessage($"The stream entry {entryId} has no '{JobField}' field.", null)
-            : JobSerializer.Deserialize(body);
-        job.Receipt = new RedisDelivery(entryId, job.UnreadableReason is null ? null : body ?? []);
-        job.DeliveryCount = deliveryCount;
-        return job;
+        return new RedisDelivery(this, entryId, $"The stream entry {entryId} has no '{JobField}' field.", deliveryCount);
     }
 
-    private async ValueTask<bool> IsStillOursAsync(BufferedJob buffered)
+    private async ValueTask<bool> IsStillOursAsync(RedisDelivery buffered)
     {
         // A job that waited in the buffer for half its lease may have been claimed by another
         // worker meanwhile; renewing confirms it is still ours.
@@ -476,12 +415,21 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
             return true;
         }
 
-        return await RenewAsync((RedisDelivery)buffered.Job.Receipt!).ConfigureAwait(false) == LeaseState.Renewed;
+        return await RenewAsync(buffered.EntryId).ConfigureAwait(false) == LeaseState.Renewed;
     }
 
-    private async Task<LeaseState> RenewAsync(RedisDelivery delivery) =>
-        (LeaseState)(int)await _database.ScriptEvaluateAsync(
-            RedisQueueScripts.Renew, [_keys.Stream], [GroupName, ConsumerName, delivery.EntryId]).ConfigureAwait(false);
+    private async ValueTask ReturnAsync(RedisValue entryId, ReadOnlyMemory<byte> body, TimeSpan delay)
+    {
+        var delayMs = Math.Max(0, (long)delay.TotalMilliseconds);
+        await _database.ScriptEvaluateAsync(
+            RedisQueueScripts.Abandon,
+            [_keys.Stream, _keys.Delayed],
+            [GroupName, entryId, body, delayMs]).ConfigureAwait(false);
+        if (delayMs > 0)
+        {
+            MoveNoLaterThan(delay);
+        }
+    }
 
     /// <summary>
     /// After an outage every pending entry looks idle for as long as Redis was away (a restarted
@@ -532,12 +480,10 @@ public sealed class RedisJobQueue : IJobQueue, IAsyncDisposable
     }
 
     /// <summary>What <see cref="RedisQueueScripts.Renew"/> found.</summary>
-    private enum LeaseState
+    internal enum LeaseState
     {
         Lost = -1,
         Acknowledged = 0,
         Renewed = 1,
     }
-
-    private readonly record struct BufferedJob(Job Job, long ReadAt);
 }

@@ -167,11 +167,8 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery
         await Task.WhenAll(removals).ConfigureAwait(false);
     }
 
-    private static Job Read(string jobId, RedisValue stored)
-    {
-        var job = JobSerializer.Deserialize((byte[])stored!);
-        return job.UnreadableReason is null
+    private static Job Read(string jobId, RedisValue stored) =>
+        JobSerializer.TryDeserialize((byte[])stored!, out var job, out var error)
             ? job
-            : throw new InvalidDataException($"The stored state of job '{jobId}' is not a job: {job.UnreadableReason}");
-    }
+            : throw new InvalidDataException($"The stored state of job '{jobId}' is not a job: {error}");
 }

@@ -51,23 +51,17 @@ internal static class JobMessages
         return message;
     }
 
-    /// <summary>Reads the job a received message carries; a message that is not a job comes back unreadable with the reason.</summary>
-    public static Job ToJob(Message message, object receipt)
+    /// <summary>The bytes of a received message's body; null when the body is not bytes or text.</summary>
+    public static byte[]? BodyOf(Message message) => message.BodySection switch
     {
-        var messageId = message.Properties?.MessageId?.ToString();
-        var body = message.BodySection switch
-        {
-            Data data => data.Binary,
-            AmqpValue { Value: byte[] bytes } => bytes,
-            AmqpValue { Value: string text } => Encoding.UTF8.GetBytes(text),
-            _ => null,
-        };
-        var job = body is null
-            ? Job.FromUnreadableMessage($"The message body is not a Data section with a job in JSON (it is {message.BodySection?.GetType().Name ?? "empty"}).", receipt, messageId)
-            : JobSerializer.Deserialize(body, receipt);
-        job.DeliveryCount = (int)(message.Header?.DeliveryCount ?? 0) + 1;
-        return job;
-    }
+        Data data => data.Binary,
+        AmqpValue { Value: byte[] bytes } => bytes,
+        AmqpValue { Value: string text } => Encoding.UTF8.GetBytes(text),
+        _ => null,
+    };
+
+    /// <summary>The message id of a received message, as text.</summary>
+    public static string? MessageIdOf(Message message) => message.Properties?.MessageId?.ToString();
 
     /// <summary>The lock token of a peek-locked message: the <c>x-opt-lock-token</c> annotation, else a 16-byte delivery tag.</summary>
     public static Guid? LockTokenOf(Message message) =>

@@ -1,3 +1,4 @@
+using Ergate.Tests.Contracts;
 using Xunit;
 
 namespace Ergate.ServiceBus.Tests.RealBroker;
@@ -16,10 +17,10 @@ public sealed class RabbitMqAmqp10Tests(RabbitMqAmqp10Broker broker) : IAsyncLif
 
         await queue.EnqueueAsync(new Job("real-1", "orders", new { Sku = "A-1" }));
         var job = await DequeueAsync(queue);
-        await queue.CompleteAsync(job);
+        await job.CompleteAsync();
 
-        Assert.Equal("real-1", job.Id);
-        Assert.Equal("orders", job.WorkflowName);
+        Assert.Equal("real-1", job.MessageId);
+        Assert.Equal("orders", job.Job!.WorkflowName);
         Assert.Equal(1, job.DeliveryCount);
         await Eventually(async () => await broker.ReadyCountAsync(name) == 0);
         Assert.Null(await queue.DequeueAsync(CancellationToken.None));
@@ -31,11 +32,11 @@ public sealed class RabbitMqAmqp10Tests(RabbitMqAmqp10Broker broker) : IAsyncLif
         var queue = Connect(await broker.DeclareQueueAsync());
         await queue.EnqueueAsync(new Job("released", "wf"));
 
-        await queue.AbandonAsync(await DequeueAsync(queue), TimeSpan.Zero);
+        await (await DequeueAsync(queue)).AbandonAsDeliveredAsync(TimeSpan.Zero);
         var again = await DequeueAsync(queue);
 
-        Assert.Equal("released", again.Id);
-        await queue.CompleteAsync(again);
+        Assert.Equal("released", again.MessageId);
+        await again.CompleteAsync();
     }
 
     [Fact]
@@ -45,13 +46,13 @@ public sealed class RabbitMqAmqp10Tests(RabbitMqAmqp10Broker broker) : IAsyncLif
         var queue = Connect(name);
         await queue.EnqueueAsync(new Job("poison", "wf"));
 
-        await queue.DeadLetterAsync(await DequeueAsync(queue), "step 'charge' failed");
+        await (await DequeueAsync(queue)).DeadLetterAsync(null, "step 'charge' failed");
 
         Assert.Null(await queue.DequeueAsync(CancellationToken.None));
         var deadLetters = Connect(RabbitMqAmqp10Broker.DeadLetterQueueOf(name));
         var deadLetter = await DequeueAsync(deadLetters);
-        Assert.Equal("poison", deadLetter.Id);
-        await deadLetters.CompleteAsync(deadLetter);
+        Assert.Equal("poison", deadLetter.MessageId);
+        await deadLetter.CompleteAsync();
     }
 
     [Fact]
@@ -66,8 +67,8 @@ public sealed class RabbitMqAmqp10Tests(RabbitMqAmqp10Broker broker) : IAsyncLif
         var second = Connect(name);
         var redelivered = await DequeueAsync(second);
 
-        Assert.Equal("orphan", redelivered.Id);
-        await second.CompleteAsync(redelivered);
+        Assert.Equal("orphan", redelivered.MessageId);
+        await redelivered.CompleteAsync();
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -87,7 +88,7 @@ public sealed class RabbitMqAmqp10Tests(RabbitMqAmqp10Broker broker) : IAsyncLif
         return queue;
     }
 
-    internal static async Task<Job> DequeueAsync(IJobQueue queue)
+    internal static async Task<JobDelivery> DequeueAsync(IJobQueue queue)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)

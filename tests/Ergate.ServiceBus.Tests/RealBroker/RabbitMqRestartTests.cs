@@ -24,7 +24,7 @@ public sealed class RabbitMqRestartTests
         await server.StopAsync();
         var sendDuringOutage = queue.EnqueueAsync(new Job("during-outage", "wf")).AsTask();
         await Task.Delay(TimeSpan.FromSeconds(1));
-        await queue.CompleteAsync(inFlight); // its connection is gone: logged, and the broker redelivers it
+        await inFlight.CompleteAsync(); // its connection is gone: logged, and the broker redelivers it
         await server.RestartAsync();
         await sendDuringOutage;
 
@@ -34,12 +34,12 @@ public sealed class RabbitMqRestartTests
         {
             if (await queue.DequeueAsync(deadline.Token) is { } job)
             {
-                received.Add(job.Id);
-                await queue.CompleteAsync(job);
+                received.Add(job.MessageId);
+                await job.CompleteAsync();
             }
         }
 
-        Assert.Contains(inFlight.Id, received);
+        Assert.Contains(inFlight.MessageId, received);
         Assert.Contains("during-outage", received);
         Assert.Equal(21, received.Count);
     }

@@ -1,0 +1,168 @@
+namespace Ergate;
+
+/// <summary>
+/// One delivery of a message from an <see cref="IJobQueue"/>: the job it carries (or, for a
+/// message that is not a job, the reason and the raw bytes), how often it was delivered, and
+/// the handle that settles it. The worker settles every delivery exactly once — complete,
+/// abandon or dead-letter — and only after the job's new state is stored.
+/// </summary>
+/// <remarks>
+/// A queue's delivery type is where its broker handle lives (a stream entry id, a delivery tag,
+/// a lock token); the <see cref="Job"/> itself is state only. A queue that forgets a job once it
+/// hands it out needs no type of its own: return <see cref="HandedOut(Job, IJobQueue)"/>.
+/// </remarks>
+public abstract class JobDelivery
+{
+    private CancellationTokenSource? _leaseLost;
+
+    /// <summary>A delivery of <paramref name="job"/>.</summary>
+    /// <param name="job">The job the message carries.</param>
+    /// <param name="deliveryCount">How often the queue has delivered this message, this time included (0 when it does not count).</param>
+    protected JobDelivery(Job job, int deliveryCount)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        Job = job;
+        MessageId = job.Id;
+        DeliveryCount = deliveryCount;
+    }
+
+    /// <summary>
+    /// A delivery of a message body in the job format (see <see cref="JobSerializer"/>). A body
+    /// that is not a job leaves <see cref="Job"/> null, with the reason in
+    /// <see cref="UnreadableReason"/> and the bytes in <see cref="UnreadableBody"/>, so the worker
+    /// dead-letters it as it came instead of losing it.
+    /// </summary>
+    /// <param name="body">The message body.</param>
+    /// <param name="deliveryCount">How often the queue has delivered this message, this time included (0 when it does not count).</param>
+    /// <param name="messageId">The broker's id of the message, for logs when the body is not a job.</param>
+    protected JobDelivery(ReadOnlySpan<byte> body, int deliveryCount, string? messageId = null)
+    {
+        if (JobSerializer.TryDeserialize(body, out var job, out var error))
+        {
+            Job = job;
+            MessageId = job.Id;
+        }
+        else
+        {
+            UnreadableReason = error;
+            UnreadableBody = body.ToArray();
+            MessageId = string.IsNullOrEmpty(messageId) ? "(no message id)" : messageId;
+        }
+
+        DeliveryCount = deliveryCount;
+    }
+
+    /// <summary>A delivery of a message that could not be read at all (no body where one was expected, say).</summary>
+    /// <param name="unreadableReason">Why the message is not a job.</param>
+    /// <param name="body">What the message held, kept for the dead-letter destination.</param>
+    /// <param name="deliveryCount">How often the queue has delivered this message, this time included.</param>
+    /// <param name="messageId">The broker's id of the message, for logs.</param>
+    protected JobDelivery(string unreadableReason, ReadOnlyMemory<byte> body, int deliveryCount, string? messageId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(unreadableReason);
+        UnreadableReason = unreadableReason;
+        UnreadableBody = body;
+        MessageId = string.IsNullOrEmpty(messageId) ? "(no message id)" : messageId;
+        DeliveryCount = deliveryCount;
+    }
+
+    /// <summary>The job the message carries; null when it is not a job (see <see cref="UnreadableReason"/>).</summary>
+    public Job? Job { get; }
+
+    /// <summary>Why the message is not a job; null when it is one.</summary>
+    public string? UnreadableReason { get; }
+
+    /// <summary>The bytes of a message that is not a job, for the dead-letter destination; empty otherwise.</summary>
+    public ReadOnlyMemory<byte> UnreadableBody { get; }
+
+    /// <summary>The job's id, or the broker's id of a message that is not a job.</summary>
+    public string MessageId { get; }
+
+    /// <summary>
+    /// How many times the queue has delivered this message, this delivery included (0 when the
+    /// queue does not count). The worker dead-letters a job delivered too often without finishing.
+    /// </summary>
+    public int DeliveryCount { get; }
+
+    /// <summary>
+    /// Fires when this delivery is known to be no longer this worker's: a lease renewal threw
+    /// <see cref="LeaseLostException"/>, or the queue learned it by itself. The worker then cancels
+    /// the running step and stores and settles nothing more for this delivery.
+    /// </summary>
+    public CancellationToken LeaseLost => LeaseLostSource.Token;
+
+    /// <summary>True once <see cref="LeaseLost"/> has fired.</summary>
+    public bool IsLeaseLost => _leaseLost?.IsCancellationRequested == true;
+
+    private CancellationTokenSource LeaseLostSource
+    {
+        get
+        {
+            if (_leaseLost is { } source)
+            {
+                return source;
+            }
+
+            var created = new CancellationTokenSource();
+            return Interlocked.CompareExchange(ref _leaseLost, created, null) ?? created;
+        }
+    }
+
+    /// <summary>
+    /// Creates the delivery for a queue that forgets a job once it hands it out: complete and
+    /// dead-letter do nothing more (the worker has already stored the job and logged the reason),
+    /// and abandon enqueues the job's state again, with a <see cref="Job.RequestedStartTime"/>
+    /// when there is a delay.
+    /// </summary>
+    /// <param name="job">The job handed out.</param>
+    /// <param name="queue">The queue abandoned jobs go back to.</param>
+    public static JobDelivery HandedOut(Job job, IJobQueue queue) => new HandedOutDelivery(job, queue);
+
+    /// <summary>The job is finished (completed, failed and stored, or aborted): forget the message.</summary>
+    public abstract ValueTask CompleteAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives the job back, to be delivered again after <paramref name="delay"/> (a retry with
+    /// backoff, or unfinished work at shutdown). A queue that sends a new message sends
+    /// <paramref name="job"/>'s state; a broker that redelivers the original message may do so
+    /// too. Either is right: the worker resumes from the stored state, not from the message.
+    /// </summary>
+    /// <param name="job">The job's state now (the stored one).</param>
+    /// <param name="delay">How long to wait before the next delivery; zero for at once.</param>
+    /// <param name="cancellationToken">Ends the wait for the queue.</param>
+    public abstract ValueTask AbandonAsync(Job job, TimeSpan delay, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves the message out of the way for a person to look at, with the reason: the job's
+    /// state, or for a message that is not a job its <see cref="UnreadableBody"/> as it came.
+    /// </summary>
+    /// <param name="job">The job's state now; null for a message that is not a job.</param>
+    /// <param name="reason">Why it is dead-lettered.</param>
+    /// <param name="cancellationToken">Ends the wait for the queue.</param>
+    public abstract ValueTask DeadLetterAsync(Job? job, string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Keeps this delivery from being handed to another worker while its job still runs. The
+    /// worker calls it every <see cref="ILeasedJobQueue.LeaseRenewalInterval"/> of a queue with
+    /// leases; the default does nothing.
+    /// </summary>
+    /// <exception cref="LeaseLostException">The delivery is no longer this worker's; <see cref="LeaseLost"/> fires.</exception>
+    public virtual ValueTask RenewLeaseAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>Fires <see cref="LeaseLost"/> (its callbacks run on the thread pool): the delivery is no longer this worker's.</summary>
+    protected internal Task SignalLeaseLostAsync() => LeaseLostSource.CancelAsync();
+
+    private sealed class HandedOutDelivery(Job job, IJobQueue queue) : JobDelivery(job, deliveryCount: 0)
+    {
+        public override ValueTask CompleteAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+        public override ValueTask AbandonAsync(Job job, TimeSpan delay, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(job);
+            job.RequestedStartTime = delay > TimeSpan.Zero ? DateTimeOffset.UtcNow + delay : null;
+            return queue.EnqueueAsync(job, cancellationToken);
+        }
+
+        public override ValueTask DeadLetterAsync(Job? job, string reason, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
+}
