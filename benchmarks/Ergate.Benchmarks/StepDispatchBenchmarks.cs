@@ -32,12 +32,12 @@ public class StepDispatchBenchmarks
             workflow.Step($"step{i}", _noOp);
         }
 
-        _binding = workflow.Steps[0].Binding;
-        _arguments = new StepArguments { Input = 1, Context = new JobContext(Job.Create("noop"), "step0") };
-
         var services = new ServiceCollection().BuildServiceProvider();
         var runtime = new ErgateRuntime(services, NullLoggerFactory.Instance);
         runtime.Register(workflow);
+        runtime.TryGetWorkflow("noop", out var registered);
+        _binding = registered.Steps[0].Binding;
+        _arguments = new StepArguments { Input = 1, Context = new JobContext(Job.Create("noop"), "step0") };
         _runner = new JobRunner(
             new InMemoryJobStateStore(),
             runtime,

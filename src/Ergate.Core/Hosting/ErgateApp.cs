@@ -62,11 +62,14 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
     public IJobStateStore StateStore { get; }
 
     /// <summary>
-    /// Registers a workflow. Everything that can be checked before a job runs is checked here:
-    /// a duplicate workflow name, a jump to an unknown or earlier step, a service that is not
-    /// registered.
+    /// Registers a workflow. Everything that can be checked before a job runs is checked here, and
+    /// every problem is reported together: no steps, a workflow name already registered, step
+    /// names used twice, parameters that cannot be bound, jumps to unknown or earlier steps,
+    /// services that are not registered. A registered workflow is frozen: the app runs a snapshot
+    /// of it, and changing the <see cref="Workflow"/> afterwards throws. Registering the same
+    /// workflow on another app is allowed; each app takes its own snapshot.
     /// </summary>
-    /// <exception cref="ArgumentException">The workflow cannot run as declared; the message says why.</exception>
+    /// <exception cref="WorkflowDefinitionException">The workflow cannot run as declared; its <see cref="WorkflowDefinitionException.Errors"/> say why.</exception>
     public ErgateApp RegisterWorkflow(Workflow workflow)
     {
         ArgumentNullException.ThrowIfNull(workflow);

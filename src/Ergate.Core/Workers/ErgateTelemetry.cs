@@ -27,13 +27,13 @@ public static class ErgateTelemetry
 
     internal static long StartTiming() => StepDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
 
-    internal static void RecordStep(WorkflowStep step, long started, bool succeeded)
+    internal static void RecordStep(RegisteredStep step, long started, bool succeeded)
     {
         if (started != 0)
         {
             StepDuration.Record(
                 Stopwatch.GetElapsedTime(started).TotalSeconds,
-                new KeyValuePair<string, object?>("ergate.workflow", step.Workflow.Name),
+                new KeyValuePair<string, object?>("ergate.workflow", step.WorkflowName),
                 new KeyValuePair<string, object?>("ergate.step", step.Name),
                 new KeyValuePair<string, object?>("ergate.outcome", succeeded ? "success" : "error"));
         }

@@ -64,7 +64,7 @@ internal sealed class JobRunner(
 
         if (job.CurrentStep < 0 || job.CurrentStep >= workflow.Steps.Length)
         {
-            await FailAsync(delivery, job, null, null, $"Step index {job.CurrentStep} is out of range: workflow '{workflow.Workflow.Name}' has {workflow.Steps.Length} steps.").ConfigureAwait(false);
+            await FailAsync(delivery, job, null, null, $"Step index {job.CurrentStep} is out of range: workflow '{workflow.Name}' has {workflow.Steps.Length} steps.").ConfigureAwait(false);
             return;
         }
 
@@ -150,11 +150,11 @@ internal sealed class JobRunner(
                         next = workflow.Steps.Length;
                         break;
                     default:
-                        next = workflow.Workflow.IndexOf(outcome.TargetStep!);
+                        next = workflow.IndexOf(outcome.TargetStep!);
                         if (next <= step.Index)
                         {
                             var error = new InvalidOperationException(next < 0
-                                ? $"Step '{step.Name}' went to '{outcome.TargetStep}', which is not a step of workflow '{workflow.Workflow.Name}'."
+                                ? $"Step '{step.Name}' went to '{outcome.TargetStep}', which is not a step of workflow '{workflow.Name}'."
                                 : $"Step '{step.Name}' went back to '{outcome.TargetStep}'; steps may only jump forward.");
                             await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
                             return;
@@ -217,7 +217,7 @@ internal sealed class JobRunner(
     /// <see cref="RunningStatusDelay"/>, stores the job as RUNNING meanwhile, and waits for that
     /// write before the step's own state is stored, so the writes stay in order.
     /// </summary>
-    private async ValueTask<object?> InvokeFirstStepAsync(JobDelivery delivery, Job job, WorkflowStep step, StepArguments arguments)
+    private async ValueTask<object?> InvokeFirstStepAsync(JobDelivery delivery, Job job, RegisteredStep step, StepArguments arguments)
     {
         var invocation = InvokeAsync(step, arguments);
         if (invocation.IsCompleted)
@@ -258,7 +258,7 @@ internal sealed class JobRunner(
         }
     }
 
-    private async ValueTask<object?> InvokeAsync(WorkflowStep step, StepArguments arguments)
+    private async ValueTask<object?> InvokeAsync(RegisteredStep step, StepArguments arguments)
     {
         using var activity = ErgateTelemetry.StartStep(step.Name);
         var started = ErgateTelemetry.StartTiming();
@@ -297,7 +297,7 @@ internal sealed class JobRunner(
         }
     }
 
-    private async ValueTask HandleStepErrorAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, WorkflowStep step, Exception exception)
+    private async ValueTask HandleStepErrorAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, Exception exception)
     {
         var policy = workflow.RetryPolicyOf(step, options.DefaultRetryPolicy);
         if (!policy.AllowsRetry(job.Attempt, exception))
@@ -323,7 +323,7 @@ internal sealed class JobRunner(
         }
     }
 
-    private async ValueTask AbortAsync(JobDelivery delivery, Job job, WorkflowStep step, string message)
+    private async ValueTask AbortAsync(JobDelivery delivery, Job job, RegisteredStep step, string message)
     {
         Log.JobAborted(logger, job.Id, step.Name, message);
         var now = time.GetUtcNow();

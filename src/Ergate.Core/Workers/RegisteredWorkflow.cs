@@ -1,28 +1,40 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 
 namespace Ergate;
 
-/// <summary>A workflow as the engine runs it: steps, resolved retry policies, progress estimates and logger, worked out once at registration.</summary>
+/// <summary>
+/// A workflow as an app runs it: the immutable snapshot <see cref="WorkflowRegistration"/> takes of
+/// the user's <see cref="Workflow"/>, with steps, resolved retry policies, the step lookup for
+/// <see cref="StepOutcome.GoTo"/>, progress estimates and logger, all worked out once. The runner
+/// reads only this, never the user's builder.
+/// </summary>
 internal sealed class RegisteredWorkflow
 {
+    private readonly FrozenDictionary<string, int> _indexByName;
     private readonly int[] _longestRemaining;
 
-    public RegisteredWorkflow(Workflow workflow, ILogger logger)
+    public RegisteredWorkflow(string name, ImmutableArray<RegisteredStep> steps, ILogger logger)
     {
-        Workflow = workflow;
-        Steps = [.. workflow.Steps];
+        Name = name;
+        Steps = steps;
         Logger = logger;
-        _longestRemaining = LongestRemaining(Steps);
+        _indexByName = steps.ToFrozenDictionary(step => step.Name, step => step.Index, StringComparer.Ordinal);
+        _longestRemaining = LongestRemaining(steps);
     }
 
-    public Workflow Workflow { get; }
+    public string Name { get; }
 
-    public WorkflowStep[] Steps { get; }
+    public ImmutableArray<RegisteredStep> Steps { get; }
 
     public ILogger Logger { get; }
 
-    public RetryPolicy RetryPolicyOf(WorkflowStep step, RetryPolicy appDefault) =>
-        step.RetryPolicy ?? Workflow.RetryPolicy ?? appDefault;
+    /// <summary>The index of the step named <paramref name="stepName"/>, or -1: where a <see cref="StepOutcome.GoTo"/> continues.</summary>
+    public int IndexOf(string stepName) => _indexByName.GetValueOrDefault(stepName, -1);
+
+    /// <summary>The retry policy of <paramref name="step"/>: its own, else its workflow's, else <paramref name="appDefault"/>.</summary>
+    public RetryPolicy RetryPolicyOf(RegisteredStep step, RetryPolicy appDefault) => step.RetryPolicy ?? appDefault;
 
     /// <summary>
     /// The progress after a step finished: completed / (completed + the longest path of steps
@@ -39,7 +51,7 @@ internal sealed class RegisteredWorkflow
         return Math.Round(100.0 * stepsCompleted / (stepsCompleted + remaining), 1);
     }
 
-    private static int[] LongestRemaining(WorkflowStep[] steps)
+    private static int[] LongestRemaining(ImmutableArray<RegisteredStep> steps)
     {
         // remaining[i]: the most steps a job can still run when it is about to run step i.
         var remaining = new int[steps.Length + 1];
@@ -48,7 +60,7 @@ internal sealed class RegisteredWorkflow
             var longest = remaining[i + 1];
             foreach (var target in steps[i].GoToTargets)
             {
-                longest = Math.Max(longest, remaining[steps[i].Workflow.IndexOf(target)]);
+                longest = Math.Max(longest, remaining[target]);
             }
 
             remaining[i] = 1 + longest;

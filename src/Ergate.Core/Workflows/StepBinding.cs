@@ -1,18 +1,7 @@
 using System.Linq.Expressions;
-using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ergate;
-
-/// <summary>Where one step parameter's value comes from, decided once when the step is added.</summary>
-internal enum ParameterSource
-{
-    Input,
-    Service,
-    KeyedService,
-    CancellationToken,
-    JobContext,
-}
 
 /// <summary>The values a step invocation draws its arguments from.</summary>
 internal sealed class StepArguments
@@ -24,79 +13,38 @@ internal sealed class StepArguments
 }
 
 /// <summary>
-/// A step's handler compiled once into a call that takes <see cref="StepArguments"/> and returns
-/// the step's result as an object: no reflection, no DynamicInvoke per call.
+/// A step's handler compiled once, at registration, into a call that takes
+/// <see cref="StepArguments"/> and returns the step's result as an object: no reflection, no
+/// DynamicInvoke per call.
 /// </summary>
 internal sealed class StepBinding
 {
-    private StepBinding(Func<StepArguments, ValueTask<object?>> invoke, IReadOnlyList<(ParameterInfo Parameter, ParameterSource Source, object? Key)> parameters)
+    private StepBinding(Func<StepArguments, ValueTask<object?>> invoke, bool needsServices)
     {
         Invoke = invoke;
-        Parameters = parameters;
-        NeedsServices = parameters.Any(p => p.Source is ParameterSource.Service or ParameterSource.KeyedService);
+        NeedsServices = needsServices;
     }
 
     public Func<StepArguments, ValueTask<object?>> Invoke { get; }
 
-    public IReadOnlyList<(ParameterInfo Parameter, ParameterSource Source, object? Key)> Parameters { get; }
-
+    /// <summary>True when a parameter is a service, so each call needs a scope.</summary>
     public bool NeedsServices { get; }
 
-    public static StepBinding Create(string workflowName, string stepName, Delegate handler)
+    /// <summary>Compiles a signature that has no <see cref="StepSignature.Problems"/>.</summary>
+    public static StepBinding Compile(StepSignature signature)
     {
-        var method = handler.Method;
-        var parameters = method.GetParameters().Select(p => (p, Classify(p, out var key), key)).ToList();
-        var inputs = parameters.Where(p => p.Item2 == ParameterSource.Input).ToList();
-        if (inputs.Count > 1)
-        {
-            var names = string.Join(", ", inputs.Select(p => $"'{p.p.Name}'"));
-            throw new ArgumentException(
-                $"Step '{stepName}' of workflow '{workflowName}' cannot be bound: parameters {names} would all be the step's input, " +
-                "and a step has one input. Mark services with [FromServices] (or [FromKeyedServices]).",
-                nameof(handler));
-        }
-
-        foreach (var (parameter, _, _) in parameters)
-        {
-            if (parameter.ParameterType.IsByRef || parameter.IsOut)
-            {
-                throw new ArgumentException($"Step '{stepName}' of workflow '{workflowName}' cannot be bound: parameter '{parameter.Name}' is passed by reference.", nameof(handler));
-            }
-        }
-
+        var handler = signature.Handler;
         var arguments = Expression.Parameter(typeof(StepArguments), "arguments");
-        var values = parameters.Select(p => ArgumentExpression(arguments, p.p.ParameterType, p.Item2, p.key));
+        var values = signature.Parameters.Select(p => ArgumentExpression(arguments, p));
         Expression call = handler.Target is null
-            ? Expression.Call(method, values)
-            : Expression.Call(Expression.Constant(handler.Target), method, values);
-        var body = AdaptResult(call, method.ReturnType);
+            ? Expression.Call(handler.Method, values)
+            : Expression.Call(Expression.Constant(handler.Target), handler.Method, values);
+        var body = AdaptResult(call, handler.Method.ReturnType);
         var invoke = Expression.Lambda<Func<StepArguments, ValueTask<object?>>>(body, arguments).Compile();
-        return new StepBinding(invoke, parameters);
+        return new StepBinding(invoke, signature.Parameters.Any(p => p.IsService));
     }
 
-    private static ParameterSource Classify(ParameterInfo parameter, out object? key)
-    {
-        key = null;
-        if (parameter.ParameterType == typeof(CancellationToken))
-        {
-            return ParameterSource.CancellationToken;
-        }
-
-        if (parameter.ParameterType == typeof(JobContext))
-        {
-            return ParameterSource.JobContext;
-        }
-
-        if (parameter.GetCustomAttribute<FromKeyedServicesAttribute>() is { } keyed)
-        {
-            key = keyed.Key;
-            return ParameterSource.KeyedService;
-        }
-
-        return parameter.GetCustomAttribute<FromServicesAttribute>() is not null ? ParameterSource.Service : ParameterSource.Input;
-    }
-
-    private static Expression ArgumentExpression(ParameterExpression arguments, Type type, ParameterSource source, object? key) => source switch
+    private static Expression ArgumentExpression(ParameterExpression arguments, StepParameter parameter) => parameter.Source switch
     {
         ParameterSource.CancellationToken => Expression.Field(arguments, nameof(StepArguments.CancellationToken)),
         ParameterSource.JobContext => Expression.Field(arguments, nameof(StepArguments.Context)),
@@ -106,18 +54,18 @@ internal sealed class StepBinding
                 nameof(ServiceProviderServiceExtensions.GetRequiredService),
                 null,
                 Expression.Field(arguments, nameof(StepArguments.Services)),
-                Expression.Constant(type)),
-            type),
+                Expression.Constant(parameter.Type)),
+            parameter.Type),
         ParameterSource.KeyedService => Expression.Convert(
             Expression.Call(
                 typeof(ServiceProviderKeyedServiceExtensions),
                 nameof(ServiceProviderKeyedServiceExtensions.GetRequiredKeyedService),
                 null,
                 Expression.Field(arguments, nameof(StepArguments.Services)),
-                Expression.Constant(type),
-                Expression.Constant(key, typeof(object))),
-            type),
-        _ => Expression.Call(typeof(JobValue), nameof(JobValue.Convert), [type], Expression.Field(arguments, nameof(StepArguments.Input))),
+                Expression.Constant(parameter.Type),
+                Expression.Constant(parameter.ServiceKey, typeof(object))),
+            parameter.Type),
+        _ => Expression.Call(typeof(JobValue), nameof(JobValue.Convert), [parameter.Type], Expression.Field(arguments, nameof(StepArguments.Input))),
     };
 
     private static Expression AdaptResult(Expression call, Type returnType)

@@ -4,6 +4,14 @@ namespace Ergate;
 /// A named, ordered list of steps. The first step gets the job's initial input, each later
 /// step the value the step before it returned. Register it on an <see cref="ErgateApp"/>.
 /// </summary>
+/// <remarks>
+/// A workflow is a builder: adding steps records what they are, and
+/// <see cref="ErgateApp.RegisterWorkflow"/> checks the whole definition at once, reporting every
+/// problem in one <see cref="WorkflowDefinitionException"/>. Once registered, the workflow is
+/// frozen: the app runs a snapshot taken at registration, and any further change throws
+/// <see cref="InvalidOperationException"/>. The same workflow may be registered on several apps;
+/// each takes its own snapshot of the same frozen definition.
+/// </remarks>
 /// <example>
 /// <code>
 /// var workflow = new Workflow("orders");
@@ -15,6 +23,7 @@ namespace Ergate;
 public sealed class Workflow
 {
     private readonly List<WorkflowStep> _steps = [];
+    private bool _frozen;
 
     /// <summary>Creates an empty workflow.</summary>
     /// <param name="name">The name jobs refer to; unique in an app.</param>
@@ -31,32 +40,43 @@ public sealed class Workflow
     public IReadOnlyList<WorkflowStep> Steps => _steps;
 
     /// <summary>The retry policy of steps that set none; the app's default when null.</summary>
-    public RetryPolicy? RetryPolicy { get; set; }
+    /// <exception cref="InvalidOperationException">Set after the workflow was registered.</exception>
+    public RetryPolicy? RetryPolicy
+    {
+        get;
+        set
+        {
+            ThrowIfFrozen();
+            field = value;
+        }
+    }
 
     /// <summary>
     /// Adds a step. <paramref name="handler"/> is any delegate or method, sync or async
-    /// (<see cref="Task"/>, <see cref="ValueTask"/>, with or without a result). Its parameters
-    /// are bound once, here: a <see cref="CancellationToken"/>, a <see cref="JobContext"/>,
-    /// services marked <see cref="FromServicesAttribute"/> (or <c>[FromKeyedServices]</c>), and at
-    /// most one other parameter, the step's input. Return a <see cref="StepOutcome"/> to jump,
-    /// end or abort.
+    /// (<see cref="Task"/>, <see cref="ValueTask"/>, with or without a result). When the workflow
+    /// is registered its parameters are bound: a <see cref="CancellationToken"/>, a
+    /// <see cref="JobContext"/>, services marked <see cref="FromServicesAttribute"/> (or
+    /// <c>[FromKeyedServices]</c>), and at most one other parameter, the step's input. Return a
+    /// <see cref="StepOutcome"/> to jump, end or abort.
     /// </summary>
-    /// <exception cref="ArgumentException">The name is taken or a parameter cannot be bound.</exception>
+    /// <remarks>
+    /// A name already taken or a parameter that cannot be bound is not an error here: registration
+    /// reports it together with every other problem of the workflow.
+    /// </remarks>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or blank.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The workflow is already registered.</exception>
     public WorkflowStep Step(string name, Delegate handler)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(handler);
-        if (IndexOf(name) >= 0)
-        {
-            throw new ArgumentException($"Workflow '{Name}' already has a step named '{name}'; step names are unique within a workflow.", nameof(name));
-        }
-
+        ThrowIfFrozen();
         var step = new WorkflowStep(this, _steps.Count, name, handler);
         _steps.Add(step);
         return step;
     }
 
-    /// <summary>The index of the step named <paramref name="stepName"/>, or -1.</summary>
+    /// <summary>The index of the first step named <paramref name="stepName"/>, or -1.</summary>
     public int IndexOf(string stepName)
     {
         for (var i = 0; i < _steps.Count; i++)
@@ -68,5 +88,16 @@ public sealed class Workflow
         }
 
         return -1;
+    }
+
+    /// <summary>Forbids every further change: called once the workflow is registered.</summary>
+    internal void Freeze() => _frozen = true;
+
+    internal void ThrowIfFrozen()
+    {
+        if (_frozen)
+        {
+            throw new InvalidOperationException($"Workflow '{Name}' is registered; its definition is frozen. Build a new Workflow to change it.");
+        }
     }
 }

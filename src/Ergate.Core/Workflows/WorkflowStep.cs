@@ -2,7 +2,8 @@ namespace Ergate;
 
 /// <summary>
 /// One named step of a <see cref="Workflow"/>, returned by <see cref="Workflow.Step"/> so its
-/// retry policy and possible jumps can be set fluently.
+/// retry policy and possible jumps can be set fluently. Like its workflow, it cannot change once
+/// the workflow is registered.
 /// </summary>
 public sealed class WorkflowStep
 {
@@ -14,7 +15,6 @@ public sealed class WorkflowStep
         Index = index;
         Name = name;
         Handler = handler;
-        Binding = StepBinding.Create(workflow.Name, name, handler);
     }
 
     /// <summary>The workflow this step belongs to.</summary>
@@ -23,7 +23,7 @@ public sealed class WorkflowStep
     /// <summary>The step's position in its workflow, from 0.</summary>
     public int Index { get; }
 
-    /// <summary>The step's name, unique in its workflow.</summary>
+    /// <summary>The step's name; registration checks that it is unique in its workflow.</summary>
     public string Name { get; }
 
     /// <summary>The delegate that runs the step; call it directly in a test.</summary>
@@ -38,12 +38,12 @@ public sealed class WorkflowStep
     /// <summary>True when this step may end the job early (a path hint for progress).</summary>
     public bool MayGoToEnd { get; private set; }
 
-    internal StepBinding Binding { get; }
-
     /// <summary>Retries this step by <paramref name="policy"/> when it throws.</summary>
+    /// <exception cref="InvalidOperationException">The workflow is already registered.</exception>
     public WorkflowStep WithRetry(RetryPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        Workflow.ThrowIfFrozen();
         RetryPolicy = policy;
         return this;
     }
@@ -52,16 +52,26 @@ public sealed class WorkflowStep
     /// Declares that this step may return <see cref="StepOutcome.GoTo"/> to these later steps.
     /// Checked when the workflow is registered; used to estimate progress.
     /// </summary>
+    /// <exception cref="ArgumentException">A step name is null or blank.</exception>
+    /// <exception cref="InvalidOperationException">The workflow is already registered.</exception>
     public WorkflowStep CanGoTo(params string[] stepNames)
     {
         ArgumentNullException.ThrowIfNull(stepNames);
+        foreach (var stepName in stepNames)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(stepName, nameof(stepNames));
+        }
+
+        Workflow.ThrowIfFrozen();
         _goToTargets.AddRange(stepNames);
         return this;
     }
 
     /// <summary>Declares that this step may return <see cref="StepOutcome.GoToEnd"/>; used to estimate progress.</summary>
+    /// <exception cref="InvalidOperationException">The workflow is already registered.</exception>
     public WorkflowStep CanGoToEnd()
     {
+        Workflow.ThrowIfFrozen();
         MayGoToEnd = true;
         return this;
     }

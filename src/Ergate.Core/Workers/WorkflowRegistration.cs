@@ -1,0 +1,107 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Ergate;
+
+/// <summary>
+/// Turns the <see cref="Workflow"/> a user built into the <see cref="RegisteredWorkflow"/> an app
+/// runs: first lists every problem of the definition (<see cref="Problems"/>), so that one
+/// <see cref="WorkflowDefinitionException"/> can report them all; then, for a sound definition,
+/// compiles the immutable snapshot (<see cref="Compile"/>).
+/// </summary>
+internal sealed class WorkflowRegistration
+{
+    private readonly Workflow _workflow;
+    private readonly StepSignature[] _signatures;
+    private readonly Dictionary<string, int> _firstIndexByName = new(StringComparer.Ordinal);
+
+    public WorkflowRegistration(Workflow workflow)
+    {
+        _workflow = workflow;
+        _signatures = [.. workflow.Steps.Select(step => StepSignature.Of(step.Handler))];
+        foreach (var step in workflow.Steps)
+        {
+            _firstIndexByName.TryAdd(step.Name, step.Index);
+        }
+    }
+
+    /// <summary>Every problem of the definition, in its order, one sentence each; empty when it can run.</summary>
+    /// <param name="services">The app's services, which must provide every service a step asks for.</param>
+    public IEnumerable<string> Problems(IServiceProvider services)
+    {
+        var steps = _workflow.Steps;
+        if (steps.Count == 0)
+        {
+            yield return "The workflow has no steps.";
+        }
+
+        foreach (var sameName in steps.GroupBy(step => step.Name, StringComparer.Ordinal).Where(group => group.Count() > 1))
+        {
+            yield return $"{sameName.Count()} steps are named '{sameName.Key}'; step names are unique within a workflow.";
+        }
+
+        var catalog = new ServiceCatalog(services);
+        foreach (var step in steps)
+        {
+            var signature = _signatures[step.Index];
+            foreach (var problem in signature.Problems())
+            {
+                yield return $"Step '{step.Name}' cannot be bound: {problem}";
+            }
+
+            foreach (var problem in JumpProblems(step))
+            {
+                yield return problem;
+            }
+
+            foreach (var parameter in signature.Parameters.Where(p => p.IsService && !catalog.Provides(p)))
+            {
+                yield return $"Step '{step.Name}' asks for {ServiceCatalog.Describe(parameter)} (parameter '{parameter.Info.Name}'), " +
+                    "which is not registered. Register it on builder.Services.";
+            }
+        }
+    }
+
+    /// <summary>Compiles the snapshot of a definition that has no <see cref="Problems"/>.</summary>
+    public RegisteredWorkflow Compile(ILogger logger) => new(
+        _workflow.Name,
+        [.. _workflow.Steps.Select(step => new RegisteredStep(
+            _workflow.Name,
+            step.Index,
+            step.Name,
+            StepBinding.Compile(_signatures[step.Index]),
+            step.RetryPolicy ?? _workflow.RetryPolicy,
+            [.. step.GoToTargets.Select(target => _firstIndexByName[target])]))],
+        logger);
+
+    private IEnumerable<string> JumpProblems(WorkflowStep step)
+    {
+        foreach (var target in step.GoToTargets)
+        {
+            if (!_firstIndexByName.TryGetValue(target, out var index))
+            {
+                yield return $"Step '{step.Name}' declares a jump to '{target}', which is not a step of this workflow.";
+            }
+            else if (index <= step.Index)
+            {
+                yield return $"Step '{step.Name}' declares a jump back to '{target}'; steps may only jump forward.";
+            }
+        }
+    }
+
+    /// <summary>What the app's container can provide, asked without resolving anything.</summary>
+    private sealed class ServiceCatalog(IServiceProvider services)
+    {
+        private readonly IServiceProviderIsService? _isService = services.GetService<IServiceProviderIsService>();
+        private readonly IServiceProviderIsKeyedService? _isKeyedService = services.GetService<IServiceProviderIsKeyedService>();
+
+        /// <summary>False only when the container says it cannot; a container that cannot tell is trusted.</summary>
+        public bool Provides(StepParameter parameter) => parameter.Source == ParameterSource.KeyedService
+            ? _isKeyedService?.IsKeyedService(parameter.Type, parameter.ServiceKey) ?? true
+            : _isService?.IsService(parameter.Type) ?? true;
+
+        public static string Describe(StepParameter parameter) => parameter.Source == ParameterSource.KeyedService
+            ? $"keyed service {parameter.Type} (key '{parameter.ServiceKey}')"
+            : $"service {parameter.Type}";
+    }
+}
