@@ -38,6 +38,8 @@ public sealed class TracingTests
         var run = Assert.Single(ours, a => a.DisplayName == "wf run");
         Assert.Equal(ActivityKind.Consumer, run.Kind);
         Assert.Equal("traced", run.GetTagItem("ergate.job.id"));
+        Assert.Equal("traced", run.GetTagItem("messaging.message.id"));
+        Assert.Equal("process", run.GetTagItem("messaging.operation.type"));
         Assert.Equal(["a", "b"], ours.Where(a => a.ParentSpanId == run.SpanId).Select(a => a.DisplayName).Order());
     }
 }

@@ -33,9 +33,9 @@ public sealed class Job
     /// <summary>Creates a job with a generated id.</summary>
     public static Job Create(string workflowName, object? initialInput = null) => new(null, workflowName, initialInput);
 
-    /// <summary>Used by the JSON serializer.</summary>
+    /// <summary>Used by the JSON serializer (see <see cref="JobJsonContext"/>).</summary>
     [JsonConstructor]
-    private Job(string id, string workflowName, DateTimeOffset createdAt)
+    internal Job(string id, string workflowName, DateTimeOffset createdAt)
     {
         Id = id;
         WorkflowName = workflowName;

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Ergate;
 
@@ -10,7 +11,10 @@ namespace Ergate;
 /// </summary>
 public static class JobSerializer
 {
-    /// <summary>The options every job and job value is written and read with.</summary>
+    /// <summary>
+    /// The options every job and job value is written and read with: the job envelope through
+    /// source-generated metadata, the values it carries through reflection.
+    /// </summary>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     /// <summary>Writes <paramref name="job"/> as UTF-8 JSON.</summary>
@@ -68,6 +72,7 @@ public static class JobSerializer
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(JobJsonContext.Default, new DefaultJsonTypeInfoResolver()),
         };
         options.Converters.Add(new JsonStringEnumConverter<JobStatus>());
         options.MakeReadOnly(populateMissingResolver: true);

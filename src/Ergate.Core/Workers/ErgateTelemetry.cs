@@ -66,6 +66,11 @@ public static class ErgateTelemetry
         activity?.SetTag("ergate.job.id", job.Id);
         activity?.SetTag("ergate.workflow", job.WorkflowName);
         activity?.SetTag("ergate.job.attempt", job.Attempt);
+
+        // OpenTelemetry's messaging conventions, for tools that know them and not Ergate.
+        activity?.SetTag("messaging.operation.type", "process");
+        activity?.SetTag("messaging.operation.name", "process");
+        activity?.SetTag("messaging.message.id", job.Id);
         return activity;
     }
 
