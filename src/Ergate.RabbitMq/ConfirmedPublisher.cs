@@ -93,9 +93,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
             {
                 // The connection's loss and recovery are logged once (see RabbitMqJobQueue), not per message.
-                _logger.LogDebug(
-                    "Publishing message {MessageId} to RabbitMQ queue {Queue} failed ({Reason}); retrying until the connection is back.",
-                    properties.MessageId, queue, ex.Message);
+                RabbitMqLog.PublishRetry(_logger, properties.MessageId, queue, ex.Message);
                 await Task.Delay(RetryDelay, deadline).ConfigureAwait(false);
             }
         }

@@ -107,7 +107,7 @@ internal sealed class JobConsumer : IAsyncDisposable
     {
         if (!IsCurrent(delivery))
         {
-            _logger.LogDebug("Delivery {DeliveryTag} is void since the channel went down; RabbitMQ redelivers it.", delivery.DeliveryTag);
+            RabbitMqLog.DeliveryVoid(_logger, delivery.DeliveryTag);
             return;
         }
 
@@ -117,7 +117,7 @@ internal sealed class JobConsumer : IAsyncDisposable
         }
         catch (AlreadyClosedException ex)
         {
-            _logger.LogDebug(ex, "Could not acknowledge delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.", delivery.DeliveryTag);
+            RabbitMqLog.SettleOnClosedChannel(_logger, "acknowledge", delivery.DeliveryTag, ex);
         }
     }
 
@@ -135,7 +135,7 @@ internal sealed class JobConsumer : IAsyncDisposable
         }
         catch (AlreadyClosedException ex)
         {
-            _logger.LogDebug(ex, "Could not requeue delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.", delivery.DeliveryTag);
+            RabbitMqLog.SettleOnClosedChannel(_logger, "requeue", delivery.DeliveryTag, ex);
         }
     }
 
@@ -176,10 +176,7 @@ internal sealed class JobConsumer : IAsyncDisposable
         if (!_disposed && reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
         {
             // The next dequeue replaces the channel (see EnsureConsumingAsync).
-            _logger.LogWarning(
-                "RabbitMQ closed the consumer channel of queue {Queue}: {ReplyCode} {ReplyText}. Its unacknowledged jobs go back to the queue and the adapter consumes again. " +
-                "If this is the consumer acknowledgement timeout, raise consumer_timeout above your longest step.",
-                _queue, reason.ReplyCode, reason.ReplyText);
+            RabbitMqLog.ConsumerChannelClosed(_logger, _queue, reason.ReplyCode, reason.ReplyText);
         }
 
         return Task.CompletedTask;
@@ -194,7 +191,7 @@ internal sealed class JobConsumer : IAsyncDisposable
         {
             // The next dequeue consumes again on a new channel (see EnsureConsumingAsync).
             _cancelledByBroker = true;
-            _logger.LogWarning("RabbitMQ cancelled the consumer of queue {Queue} (was the queue deleted?); consuming again.", _queue);
+            RabbitMqLog.ConsumerCancelled(_logger, _queue);
         }
 
         return Task.CompletedTask;

@@ -194,9 +194,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         var held = DateTimeOffset.UtcNow - delivery.ReceivedAt;
         if (held > _options.ConsumerTimeout * 0.75)
         {
-            _logger.LogWarning(
-                "Job {JobId} has run for {Held} of RabbitMQ's consumer timeout ({ConsumerTimeout}); when it passes, the broker closes the channel and redelivers the job. Raise consumer_timeout.",
-                delivery.MessageId, held, _options.ConsumerTimeout);
+            RabbitMqLog.NearConsumerTimeout(_logger, delivery.MessageId, held, _options.ConsumerTimeout);
         }
     }
 
@@ -213,7 +211,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         }
         catch (TimeoutException)
         {
-            _logger.LogWarning("Closing the RabbitMQ connection took longer than {Timeout}; leaving it to the broker.", CloseTimeout);
+            RabbitMqLog.CloseTimedOut(_logger, CloseTimeout);
         }
     }
 
@@ -267,7 +265,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {
-            _logger.LogError(ex, "Could not send job {JobId} on to its next delay queue; it goes back to the work queue.", job.Id);
+            RabbitMqLog.DelayAgainFailed(_logger, job.Id, ex);
             await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
             await consumer.RequeueAsync(delivery, cancellationToken).ConfigureAwait(false);
         }
@@ -338,9 +336,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         }
         catch (Exception ex) when (ex is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or IOException)
         {
-            _logger.LogWarning(
-                "Could not consume RabbitMQ queue {Queue} at {Host}:{Port} ({Reason}); retrying in {Delay}.",
-                _topology.WorkQueue, _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, _options.ReconnectInterval);
+            RabbitMqLog.CannotConsume(_logger, _topology.WorkQueue, _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, _options.ReconnectInterval);
             await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
             return null;
         }
@@ -379,7 +375,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
                 }
                 catch (BrokerUnreachableException ex) when (retryUntil - DateTimeOffset.UtcNow > _options.ReconnectInterval)
                 {
-                    _logger.LogWarning("RabbitMQ at {Host}:{Port} is unreachable ({Reason}); retrying in {Delay}.", _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, _options.ReconnectInterval);
+                    RabbitMqLog.Unreachable(_logger, _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, _options.ReconnectInterval);
                     await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -396,9 +392,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     {
         if (reason.Initiator != ShutdownInitiator.Application)
         {
-            _logger.LogWarning(
-                "Lost the connection to RabbitMQ at {Host}:{Port} ({ReplyCode} {ReplyText}); reconnecting every {Interval}. Jobs not yet acknowledged are redelivered; enqueues wait up to {PublishTimeout}.",
-                _options.Uri.Host, _options.Uri.Port, reason.ReplyCode, reason.ReplyText, _options.ReconnectInterval, _options.PublishTimeout);
+            RabbitMqLog.ConnectionLost(_logger, _options.Uri.Host, _options.Uri.Port, reason.ReplyCode, reason.ReplyText, _options.ReconnectInterval, _options.PublishTimeout);
         }
 
         return Task.CompletedTask;
@@ -406,7 +400,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
 
     private Task OnReconnectedAsync(object sender, AsyncEventArgs args)
     {
-        _logger.LogInformation("Reconnected to RabbitMQ at {Host}:{Port}; consuming queue {Queue} again.", _options.Uri.Host, _options.Uri.Port, _topology.WorkQueue);
+        RabbitMqLog.Reconnected(_logger, _options.Uri.Host, _options.Uri.Port, _topology.WorkQueue);
         return Task.CompletedTask;
     }
 
