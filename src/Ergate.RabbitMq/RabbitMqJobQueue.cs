@@ -51,6 +51,9 @@ public sealed class RabbitMqJobQueue : IJobQueue, IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
+    /// <summary>Whether the connection to the broker is open (false while it recovers); null before the first connection.</summary>
+    internal bool? IsConnected => _connection?.IsOpen;
+
     /// <summary>The work queue's name.</summary>
     public string QueueName => _topology.WorkQueue;
 

@@ -52,6 +52,9 @@ public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
         _logger = logger ?? NullLogger<ServiceBusJobQueue>.Instance;
     }
 
+    /// <summary>Whether the connection is open (false while it is being opened again after a failure); null before the first connection.</summary>
+    internal bool? IsConnected => _connection?.IsOpen ?? (_lastConnectionError is null ? null : false);
+
     /// <summary>The queue's address on the broker (its entity path).</summary>
     public string QueueName { get; }
 

@@ -97,6 +97,27 @@ public static class ErgateBuilderExtensions
         return options.BindConfiguration(validator.SectionName).ValidateOnStart();
     }
 
+    /// <summary>
+    /// Adds a health check, tagged <see cref="ErgateHealthChecks.Tag"/>, of an adapter's connection
+    /// to its server: healthy while <paramref name="isConnected"/> says open, unhealthy while it
+    /// says closed (the adapter is reconnecting), degraded while it says null (nothing connected
+    /// yet). Adding a check of the same name again changes nothing.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="name">The check's name, for example <c>ergate-redis</c>.</param>
+    /// <param name="server">What the connection goes to, for the check's description, for example <c>Redis</c>.</param>
+    /// <param name="isConnected">Reads the connection's state from the app's services: true open, false closed, null not opened yet.</param>
+    public static TBuilder AddConnectionHealthCheck<TBuilder>(this TBuilder builder, string name, string server, Func<IServiceProvider, bool?> isConnected)
+        where TBuilder : IErgateBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(server);
+        ArgumentNullException.ThrowIfNull(isConnected);
+        ErgateHealthChecks.Add(builder.Services, name, services => new ConnectionHealthCheck(server, () => isConnected(services)));
+        return builder;
+    }
+
     /// <summary>Puts <paramref name="service"/> in place of whatever was registered for its type.</summary>
     private static TBuilder Use<TBuilder>(this TBuilder builder, ServiceDescriptor service)
         where TBuilder : IErgateBuilder

@@ -14,6 +14,7 @@ public static class RabbitMqErgateBuilderExtensions
     /// work stop the app's start, each named with its configuration key. The prefetch is twice
     /// <see cref="ErgateOptions.MaxConcurrency"/> unless set. RabbitMQ keeps no job state: pair it
     /// with a state store (<c>UseRedisStateStore</c>, or the in-memory default for one process).
+    /// The health check <c>ergate-rabbitmq</c> reports the queue's connection.
     /// </summary>
     /// <param name="builder">The app builder, or the builder of <c>services.AddErgate(...)</c>.</param>
     /// <param name="uri">The broker's AMQP URI (for example <c>amqp://guest:guest@localhost:5672/</c>); null keeps the configured one.</param>
@@ -36,6 +37,7 @@ public static class RabbitMqErgateBuilderExtensions
 
         options.PostConfigure<IOptions<ErgateOptions>>((rabbit, ergate) =>
             rabbit.Prefetch ??= (ushort)Math.Clamp(2 * ergate.Value.MaxConcurrency, 1, ushort.MaxValue));
+        builder.AddConnectionHealthCheck("ergate-rabbitmq", "RabbitMQ", services => (services.GetRequiredService<IJobQueue>() as RabbitMqJobQueue)?.IsConnected);
         return builder.UseQueue(services => new RabbitMqJobQueue(
             services.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
             services.GetService<ILogger<RabbitMqJobQueue>>()));

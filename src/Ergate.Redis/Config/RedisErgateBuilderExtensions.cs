@@ -13,7 +13,8 @@ public static class RedisErgateBuilderExtensions
     /// Uses Redis for the job queue and the state store, over one shared connection. Options
     /// come from the <c>Ergate:Redis</c> configuration section, then
     /// <paramref name="connectionString"/> and <paramref name="configure"/>; values that cannot
-    /// work stop the app's start, each named with its configuration key.
+    /// work stop the app's start, each named with its configuration key. The health check
+    /// <c>ergate-redis</c> reports the shared connection.
     /// </summary>
     /// <param name="builder">The app builder, or the builder of <c>services.AddErgate(...)</c>.</param>
     /// <param name="connectionString">A StackExchange.Redis connection string; the configured one (or <c>localhost:6379</c>) when null.</param>
@@ -76,5 +77,6 @@ public static class RedisErgateBuilderExtensions
             configure?.Invoke(redis);
         });
         builder.Services.TryAddSingleton(services => new RedisConnection(services.GetRequiredService<IOptions<RedisOptions>>().Value.ConnectionString));
+        builder.AddConnectionHealthCheck("ergate-redis", "Redis", services => services.GetRequiredService<RedisConnection>().IsConnected);
     }
 }

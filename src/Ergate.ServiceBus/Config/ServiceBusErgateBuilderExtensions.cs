@@ -14,6 +14,7 @@ public static class ServiceBusErgateBuilderExtensions
     /// (when given) and <paramref name="configure"/> are applied; values that cannot work stop the
     /// app's start, each named with its configuration key. The receiver's prefetch follows
     /// <see cref="ErgateOptions.MaxConcurrency"/> unless <see cref="ServiceBusOptions.PrefetchCount"/> is set.
+    /// The health check <c>ergate-servicebus</c> reports the queue's connection.
     /// </summary>
     /// <param name="builder">The app builder, or the builder of <c>services.AddErgate(...)</c>.</param>
     /// <param name="connectionString">
@@ -35,6 +36,7 @@ public static class ServiceBusErgateBuilderExtensions
 
                 configure?.Invoke(options);
             });
+        builder.AddConnectionHealthCheck("ergate-servicebus", "Service Bus", services => (services.GetRequiredService<IJobQueue>() as ServiceBusJobQueue)?.IsConnected);
         return builder.UseQueue(services =>
         {
             var options = services.GetRequiredService<IOptions<ServiceBusOptions>>().Value.Clone();
