@@ -15,10 +15,10 @@ internal sealed class WorkerHealth
     /// <summary>The lanes running now.</summary>
     public int Lanes => Volatile.Read(ref _lanes);
 
-    /// <summary>How long ago a lane last came back from a dequeue, with a job or with "idle".</summary>
+    /// <summary>How long ago a lane last came back from a dequeue, with a job or with "idle" (or, before any did, started).</summary>
     public TimeSpan SinceLastDequeue => Stopwatch.GetElapsedTime(Volatile.Read(ref _lastDequeue));
 
-    /// <summary>Runs one lane, counted while it runs.</summary>
+    /// <summary>Runs one lane, counted while it runs; its start counts as a dequeue, so a new lane is not stale.</summary>
     public async Task RunLaneAsync(Func<Task> lane)
     {
         Interlocked.Increment(ref _lanes);
