@@ -10,7 +10,6 @@ builder.Services.AddSingleton<Inventory>();
 builder.Services.AddScoped<PaymentGateway>();
 // The observer at the bottom prints one line per job; remove this filter to see the worker's own logs.
 builder.Logging.AddFilter("Ergate", LogLevel.Critical);
-var app = builder.Build();
 
 var orders = new Workflow("orders");
 
@@ -32,8 +31,9 @@ orders.Step("ship_standard", (Receipt receipt) => receipt with { PaymentId = rec
 orders.Step("skip_express", (Receipt receipt) => StepOutcome.GoToEnd(receipt)).CanGoToEnd();
 orders.Step("ship_express", (Receipt receipt) => receipt with { PaymentId = receipt.PaymentId + " (express)" });
 
-app.RegisterWorkflow(orders);
-app.AddObserver(new ConsoleObserver());
+builder.AddWorkflow(orders);
+builder.Services.AddSingleton<JobObserver, ConsoleObserver>();
+var app = builder.Build();
 
 await app.Queue.EnqueueAsync(new Job("order-1", "orders", new Order("BOOK", 2, 12.50m)));
 await app.Queue.EnqueueAsync(new Job("order-2", "orders", new Order("BOOK", 1, 12.50m, Express: true)));

@@ -39,17 +39,20 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     private JobConsumer? _consumer;
 
     /// <summary>Creates the queue; it connects on first use.</summary>
-    /// <exception cref="ArgumentException">An option cannot work (the message names it).</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option cannot work; each failure names its <c>Ergate:RabbitMq</c> key.</exception>
     /// <param name="options">Broker, queue and limits. <see cref="RabbitMqOptions.Prefetch"/> null means 32 here (<c>UseRabbitMq</c> ties it to the worker's concurrency).</param>
     /// <param name="logger">Where connection trouble is reported; nothing when null.</param>
     public RabbitMqJobQueue(RabbitMqOptions options, ILogger<RabbitMqJobQueue>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        new RabbitMqOptionsValidator().ThrowIfInvalid(options);
         _options = options;
         _topology = new RabbitMqTopology(options.QueueName, options.QueueType);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
+
+    /// <summary>Whether the connection to the broker is open (false while it recovers); null before the first connection.</summary>
+    internal bool? IsConnected => _connection?.IsOpen;
 
     /// <summary>The work queue's name.</summary>
     public string QueueName => _topology.WorkQueue;

@@ -2,7 +2,8 @@ namespace Ergate.RabbitMq;
 
 /// <summary>
 /// How the adapter talks to RabbitMQ. Bound from the <c>Ergate:RabbitMq</c> configuration
-/// section by <c>builder.UseRabbitMq(...)</c>, for example <c>Ergate__RabbitMq__QueueName</c>.
+/// section by <c>UseRabbitMq(...)</c>, for example <c>Ergate__RabbitMq__QueueName</c>. Values that cannot work
+/// stop the app's start, each named with its configuration key.
 /// </summary>
 public sealed class RabbitMqOptions
 {
@@ -59,25 +60,4 @@ public sealed class RabbitMqOptions
 
     /// <summary>The connection name shown in the management UI (default: the process name).</summary>
     public string? ConnectionName { get; set; }
-
-    /// <summary>Throws when a value cannot work, naming the option.</summary>
-    internal void Validate()
-    {
-        Check(Uri is { Scheme: "amqp" or "amqps" }, nameof(Uri), "must be an amqp:// or amqps:// URI");
-        Check(!string.IsNullOrWhiteSpace(QueueName), nameof(QueueName), "cannot be empty");
-        Check(Prefetch is null or > 0, nameof(Prefetch), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)");
-        Check(MaxPublishesInFlight > 0, nameof(MaxPublishesInFlight), "must be at least 1");
-        Check(PublishTimeout > TimeSpan.Zero, nameof(PublishTimeout), "must be positive");
-        Check(IdleTimeout > TimeSpan.Zero, nameof(IdleTimeout), "must be positive");
-        Check(ReconnectInterval > TimeSpan.Zero, nameof(ReconnectInterval), "must be positive");
-        Check(ConsumerTimeout > TimeSpan.Zero, nameof(ConsumerTimeout), "must be positive");
-    }
-
-    private static void Check(bool valid, string option, string rule)
-    {
-        if (!valid)
-        {
-            throw new ArgumentException($"{SectionName}:{option} {rule}.", option);
-        }
-    }
 }

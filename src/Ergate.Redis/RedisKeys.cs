@@ -14,8 +14,6 @@ internal sealed class RedisKeys
     public RedisKeys(RedisOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.KeyPrefix);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.QueueName);
         _root = "{" + options.KeyPrefix + "}";
         var queue = $"{_root}:queue:{options.QueueName}";
         Stream = queue;

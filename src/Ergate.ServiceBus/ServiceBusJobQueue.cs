@@ -31,30 +31,22 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IAsyncDisposable
     /// <summary>Creates the queue; it connects on first use.</summary>
     /// <param name="options">The connection string and settings; copied, later changes have no effect.</param>
     /// <param name="logger">Where connection trouble is logged.</param>
-    /// <exception cref="ArgumentException">The options have no connection string, no queue name or a value out of range.</exception>
-    /// <exception cref="FormatException">The connection string is malformed.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">
+    /// An option cannot work (no or a malformed connection string, no queue, a value out of range); each failure names its <c>Ergate:ServiceBus</c> key.
+    /// </exception>
     public ServiceBusJobQueue(ServiceBusOptions options, ILogger<ServiceBusJobQueue>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Problem() is { } problem)
-        {
-            throw new ArgumentException(problem, nameof(options));
-        }
-
+        new ServiceBusOptionsValidator().ThrowIfInvalid(options);
         _options = options.Clone();
-        _connectionString = ServiceBusConnectionString.Parse(options.ConnectionString!);
-        QueueName = options.QueueName?.TrimEnd('/') is { Length: > 0 } name
-            ? name
-            : _connectionString.EntityPath ?? throw new ArgumentException(
-                "No queue: set EntityPath in the connection string or ServiceBusOptions.QueueName.", nameof(options));
-        if (_options.Authentication == ServiceBusAuthentication.SaslPlain && _connectionString.SharedAccessKey is null)
-        {
-            throw new ArgumentException("SASL PLAIN needs SharedAccessKeyName and SharedAccessKey (user name and password) in the connection string.", nameof(options));
-        }
-
+        _connectionString = ServiceBusConnectionString.Parse(_options.ConnectionString!);
+        QueueName = _options.QueueNameFor(_connectionString)!;
         _prefetch = _options.PrefetchCount ?? new ErgateOptions().MaxConcurrency;
         _logger = logger ?? NullLogger<ServiceBusJobQueue>.Instance;
     }
+
+    /// <summary>Whether the connection is open (false while it is being opened again after a failure); null before the first connection.</summary>
+    internal bool? IsConnected => _connection?.IsOpen ?? (_lastConnectionError is null ? null : false);
 
     /// <summary>The queue's address on the broker (its entity path).</summary>
     public string QueueName { get; }

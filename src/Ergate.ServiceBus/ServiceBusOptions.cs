@@ -4,7 +4,8 @@ namespace Ergate.ServiceBus;
 
 /// <summary>
 /// How the Service Bus queue connects and settles messages. Bound from the
-/// <c>Ergate:ServiceBus</c> configuration section by <c>builder.UseServiceBus(...)</c>.
+/// <c>Ergate:ServiceBus</c> configuration section by <c>UseServiceBus(...)</c>. Values that cannot work stop
+/// the app's start, each named with its configuration key.
 /// </summary>
 public sealed class ServiceBusOptions
 {
@@ -63,14 +64,7 @@ public sealed class ServiceBusOptions
     /// <summary>A copy of these options.</summary>
     internal ServiceBusOptions Clone() => (ServiceBusOptions)MemberwiseClone();
 
-    /// <summary>What is wrong with these options, or null when nothing is.</summary>
-    internal string? Problem() =>
-        string.IsNullOrWhiteSpace(ConnectionString) ? $"{SectionName}:ConnectionString is required."
-        : PrefetchCount is < 1 ? $"{SectionName}:PrefetchCount must be at least 1 (or unset to follow Ergate:MaxConcurrency)."
-        : IdleWait <= TimeSpan.Zero ? $"{SectionName}:IdleWait must be positive."
-        : LockRenewalInterval <= TimeSpan.Zero ? $"{SectionName}:LockRenewalInterval must be positive (or empty to turn renewal off)."
-        : TokenLifetime <= TimeSpan.Zero ? $"{SectionName}:TokenLifetime must be positive."
-        : OperationTimeout <= TimeSpan.Zero ? $"{SectionName}:OperationTimeout must be positive."
-        : MinReconnectDelay <= TimeSpan.Zero || MaxReconnectDelay < MinReconnectDelay ? $"{SectionName}:MinReconnectDelay must be positive and MaxReconnectDelay at least as long."
-        : null;
+    /// <summary>The queue these options name: <see cref="QueueName"/>, else the connection string's <c>EntityPath</c>; null when neither does.</summary>
+    internal string? QueueNameFor(ServiceBusConnectionString connection) =>
+        QueueName?.TrimEnd('/') is { Length: > 0 } name ? name : connection.EntityPath;
 }

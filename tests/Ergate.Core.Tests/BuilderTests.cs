@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Ergate.Core.Tests;
@@ -51,5 +53,23 @@ public sealed class OptionsValidationTests
         var error = Assert.Throws<OptionsValidationException>(() => builder.Build());
 
         Assert.Contains("MaxConcurrency must be at least 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_invalid_option_is_reported_at_once_with_its_configuration_key()
+    {
+        var builder = Host.CreateApplicationBuilder(["--Ergate:MaxConcurrency=0", "--Ergate:ShutdownTimeout=-00:00:01", "--Ergate:MaxDeliveryCount=-1"]);
+        builder.Logging.ClearProviders();
+        builder.Services.AddErgate();
+
+        var error = Assert.Throws<OptionsValidationException>(() => builder.Build());
+
+        Assert.Equal(
+            [
+                "Ergate:MaxConcurrency must be at least 1.",
+                "Ergate:ShutdownTimeout cannot be negative.",
+                "Ergate:MaxDeliveryCount cannot be negative (0 turns the limit off).",
+            ],
+            error.Failures);
     }
 }

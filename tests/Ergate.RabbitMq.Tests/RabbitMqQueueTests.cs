@@ -273,27 +273,6 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         Assert.Equal("after-redeclare", (await DequeueAsync(queue)).MessageId);
     }
 
-    [Fact]
-    public void Options_that_cannot_work_fail_the_build_with_the_option_name()
-    {
-        var builder = ErgateApp.CreateBuilder();
-        builder.UseRabbitMq(fixture.Server.Uri.ToString(), o => o.MaxPublishesInFlight = 0);
-
-        var error = Assert.ThrowsAny<ArgumentException>(() => builder.Build());
-
-        Assert.Contains("Ergate:RabbitMq:MaxPublishesInFlight", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Uri_must_be_amqp()
-    {
-        var options = new RabbitMqOptions { Uri = new Uri("http://localhost:15672/") };
-
-        var error = Assert.Throws<ArgumentException>(() => new RabbitMqJobQueue(options));
-
-        Assert.Contains("Ergate:RabbitMq:Uri", error.Message, StringComparison.Ordinal);
-    }
-
     private RabbitMqJobQueue NewQueue(RabbitMqQueueType type = RabbitMqQueueType.Quorum) => Track(new RabbitMqJobQueue(fixture.NewOptions(type)));
 
     private RabbitMqJobQueue Track(RabbitMqJobQueue queue)

@@ -1,10 +1,11 @@
+using Ergate.Tests.Servers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace Ergate.Redis.Tests;
 
-/// <summary>The builder extensions: options from configuration and code, one shared connection.</summary>
+/// <summary>The builder extensions: options from configuration and code, checked at start; one shared connection; Redis chosen by configuration alone.</summary>
 [Collection(RedisCollection.Name)]
 public sealed class RedisConfigurationTests(RedisServerFixture redis)
 {
@@ -41,9 +42,9 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
         var builder = ErgateApp.CreateBuilder();
 
         builder.UseRedisQueue(redis.ConnectionString);
-        await using var services = builder.Services.BuildServiceProvider();
+        await using var app = builder.Build();
 
-        Assert.Null(Assert.IsType<RedisJobQueue>(services.GetRequiredService<IJobQueue>()).StatePrefetch);
+        Assert.Null(Assert.IsType<RedisJobQueue>(app.Queue).StatePrefetch);
     }
 
     [Fact]
@@ -52,12 +53,86 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
         var builder = ErgateApp.CreateBuilder(["--Ergate:Redis:ConnectionString=elsewhere:1"]);
 
         builder.UseRedisStateStore(redis.ConnectionString);
-        await using var services = builder.Services.BuildServiceProvider();
+        await using var app = builder.Build();
 
-        Assert.Equal(redis.ConnectionString, services.GetRequiredService<IOptions<RedisOptions>>().Value.ConnectionString);
-        Assert.IsType<InMemoryJobQueue>(services.GetRequiredService<IJobQueue>());
-        var store = Assert.IsType<RedisJobStateStore>(services.GetRequiredService<IJobStateStore>());
+        Assert.Equal(redis.ConnectionString, app.Services.GetRequiredService<IOptions<RedisOptions>>().Value.ConnectionString);
+        Assert.IsType<InMemoryJobQueue>(app.Queue);
+        var store = Assert.IsType<RedisJobStateStore>(app.StateStore);
         await store.UpdateAsync(new Job("through-di", "wf"));
         Assert.NotNull(await store.GetAsync("through-di"));
+    }
+
+    [Fact]
+    public async Task Configuration_alone_puts_the_queue_and_the_store_on_Redis()
+    {
+        var options = redis.NewOptions();
+
+        var (queue, store, stored) = await ConfiguredHost.RunOneJobAsync(
+            "--Ergate:Queue:Adapter=Redis",
+            "--Ergate:StateStore:Adapter=redis",
+            $"--Ergate:Redis:ConnectionString={redis.ConnectionString}",
+            $"--Ergate:Redis:KeyPrefix={options.KeyPrefix}",
+            "--Ergate:Redis:PollInterval=00:00:00.2");
+
+        var redisQueue = Assert.IsType<RedisJobQueue>(queue);
+        Assert.Same(Assert.IsType<RedisJobStateStore>(store).Prefetch, redisQueue.StatePrefetch);
+        Assert.Equal(JobStatus.Completed, stored?.Status);
+        Assert.Equal(42, stored!.GetLastReturnValue<int>());
+        Assert.Equal(JobStatus.Completed, (await redis.NewStore(options).GetAsync("by-configuration"))?.Status);
+    }
+
+    [Fact]
+    public void UseRedis_in_code_wins_over_the_configured_adapters()
+    {
+        var builder = ErgateApp.CreateBuilder(["--Ergate:Queue:Adapter=RabbitMq", "--Ergate:StateStore:Adapter=InMemory"]);
+
+        builder.UseRedis(redis.ConnectionString);
+        using var app = builder.Build();
+
+        Assert.IsType<RedisJobQueue>(app.Queue);
+        Assert.IsType<RedisJobStateStore>(app.StateStore);
+    }
+
+    [Fact]
+    public async Task A_bad_option_stops_the_start_naming_its_key()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            ConfiguredHost.StartAsync(ergate => ergate.UseRedis(), "--Ergate:Redis:LeaseTime=00:00:00"));
+
+        Assert.Equal("Ergate:Redis:LeaseTime must be positive.", Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public async Task Every_bad_option_is_reported_at_once()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredHost.StartAsync(
+            ergate => ergate.UseRedis(),
+            "--Ergate:Redis:ConnectionString=",
+            "--Ergate:Redis:KeyPrefix= ",
+            "--Ergate:Redis:PollInterval=-00:00:01",
+            "--Ergate:Redis:ReadBatchSize=0",
+            "--Ergate:Redis:FinishedJobTtl=00:00:00"));
+
+        Assert.Equal(
+            [
+                "Ergate:Redis:ConnectionString is required.",
+                "Ergate:Redis:KeyPrefix cannot be empty.",
+                "Ergate:Redis:PollInterval must be positive.",
+                "Ergate:Redis:ReadBatchSize must be at least 1 (or unset to follow Ergate:MaxConcurrency).",
+                "Ergate:Redis:FinishedJobTtl must be positive.",
+            ],
+            error.Failures);
+    }
+
+    [Fact]
+    public void A_queue_built_by_hand_checks_its_options_with_the_same_messages()
+    {
+        var options = redis.NewOptions();
+        options.LeaseTime = TimeSpan.Zero;
+        options.QueueName = "";
+
+        var error = Assert.Throws<OptionsValidationException>(() => new RedisJobQueue(redis.Connection, options));
+
+        Assert.Equal(["Ergate:Redis:QueueName cannot be empty.", "Ergate:Redis:LeaseTime must be positive."], error.Failures);
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Amqp.Framing;
 using Ergate.ServiceBus.Tests.ProtocolTestHost;
 using Ergate.Tests.Contracts;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace Ergate.ServiceBus.Tests;
@@ -83,14 +84,14 @@ public sealed class ProtocolTestHostTests : IDisposable
     [Fact]
     public void Missing_connection_string_or_queue_is_a_clear_error()
     {
-        var noConnection = Assert.Throws<ArgumentException>(() => new ServiceBusJobQueue(new ServiceBusOptions()));
-        var noQueue = Assert.Throws<ArgumentException>(() => new ServiceBusJobQueue(new ServiceBusOptions
+        var noConnection = Assert.Throws<OptionsValidationException>(() => new ServiceBusJobQueue(new ServiceBusOptions()));
+        var noQueue = Assert.Throws<OptionsValidationException>(() => new ServiceBusJobQueue(new ServiceBusOptions
         {
             ConnectionString = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey=b",
         }));
 
-        Assert.Contains("ConnectionString", noConnection.Message, StringComparison.Ordinal);
-        Assert.Contains("EntityPath", noQueue.Message, StringComparison.Ordinal);
+        Assert.Equal("Ergate:ServiceBus:ConnectionString is required.", Assert.Single(noConnection.Failures));
+        Assert.Equal("Ergate:ServiceBus:QueueName is required when the connection string has no EntityPath.", Assert.Single(noQueue.Failures));
     }
 
     [Theory]
@@ -109,9 +110,9 @@ public sealed class ProtocolTestHostTests : IDisposable
             default: options.TokenLifetime = TimeSpan.Zero; break;
         }
 
-        var error = Assert.Throws<ArgumentException>(() => new ServiceBusJobQueue(options));
+        var error = Assert.Throws<OptionsValidationException>(() => new ServiceBusJobQueue(options));
 
-        Assert.Contains($"Ergate:ServiceBus:{option}", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Ergate:ServiceBus:{option} must be", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -36,10 +36,6 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
         _runtime = host.Services.GetRequiredService<ErgateRuntime>();
         Queue = host.Services.GetRequiredService<IJobQueue>();
         StateStore = host.Services.GetRequiredService<IJobStateStore>();
-        foreach (var observer in host.Services.GetServices<JobObserver>())
-        {
-            _runtime.AddObserver(observer);
-        }
     }
 
     /// <summary>Creates a builder for an app with services, configuration and logging, in the spirit of <c>WebApplication.CreateBuilder</c>.</summary>

@@ -20,6 +20,7 @@ internal sealed class ErgateWorker(
     IServiceProvider services,
     IOptions<ErgateOptions> options,
     IHostApplicationLifetime lifetime,
+    WorkerHealth health,
     ILogger<ErgateWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
@@ -52,7 +53,7 @@ internal sealed class ErgateWorker(
         var lanes = new Task[_options.MaxConcurrency];
         for (var i = 0; i < lanes.Length; i++)
         {
-            lanes[i] = Task.Run(() => RunLaneAsync(runner, idle, stopWhenIdle, renewsLeases), CancellationToken.None);
+            lanes[i] = Task.Run(() => health.RunLaneAsync(() => RunLaneAsync(runner, idle, stopWhenIdle, renewsLeases)), CancellationToken.None);
         }
 
         var renewal = leaseRenewalInterval is { } interval ? RenewLeasesAsync(interval, hardStop.Token) : Task.CompletedTask;
@@ -79,6 +80,7 @@ internal sealed class ErgateWorker(
             try
             {
                 delivery = await queue.DequeueAsync(idle.Token).ConfigureAwait(false);
+                health.Dequeued();
                 failures = 0;
             }
             catch (OperationCanceledException) when (idle.IsCancellationRequested)

@@ -9,6 +9,9 @@ internal sealed class RedisConnection(string connectionString) : IDisposable
 
     public IConnectionMultiplexer Multiplexer => _multiplexer.Value;
 
+    /// <summary>Whether the connection is up; null until something used it.</summary>
+    public bool? IsConnected => _multiplexer.IsValueCreated ? _multiplexer.Value.IsConnected : null;
+
     public void Dispose()
     {
         if (_multiplexer.IsValueCreated)

@@ -58,13 +58,12 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
     /// <param name="connection">The process's shared connection.</param>
     /// <param name="options">Keys, names, lease time and poll interval.</param>
     /// <param name="logger">Where outages, reconnects and claims are logged.</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option cannot work; each failure names its <c>Ergate:Redis</c> key.</exception>
     public RedisJobQueue(IConnectionMultiplexer connection, RedisOptions options, ILogger<RedisJobQueue>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.LeaseTime, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.PollInterval, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.ReadBatchSize ?? 1, 1);
+        new RedisOptionsValidator().ThrowIfInvalid(options);
         _connection = connection;
         _database = connection.GetDatabase();
         _options = options;

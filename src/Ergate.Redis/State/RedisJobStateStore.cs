@@ -44,15 +44,12 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery
     /// <summary>Creates a store over <paramref name="connection"/>.</summary>
     /// <param name="connection">The process's shared connection.</param>
     /// <param name="options">The key prefix and the time to keep finished jobs.</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option cannot work; each failure names its <c>Ergate:Redis</c> key.</exception>
     public RedisJobStateStore(IConnectionMultiplexer connection, RedisOptions options)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.FinishedJobTtl is { } ttl)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero);
-        }
-
+        new RedisOptionsValidator().ThrowIfInvalid(options);
         _database = connection.GetDatabase();
         _keys = new RedisKeys(options);
         KeyPrefix = options.KeyPrefix;

@@ -5,23 +5,25 @@ using Microsoft.Extensions.Options;
 
 namespace Ergate;
 
-/// <summary>Plugs RabbitMQ into an Ergate app as its job queue.</summary>
-public static class RabbitMqAppBuilderExtensions
+/// <summary>Puts Ergate's job queue on RabbitMQ.</summary>
+public static class RabbitMqErgateBuilderExtensions
 {
     /// <summary>
     /// Uses a RabbitMQ queue for jobs: options come from the <c>Ergate:RabbitMq</c> configuration
-    /// section, then <paramref name="uri"/>, then <paramref name="configure"/>. The prefetch is
-    /// twice <see cref="ErgateOptions.MaxConcurrency"/> unless set. RabbitMQ keeps no job state:
-    /// pair it with a state store (<c>UseRedisStateStore</c>, or the in-memory default for one process).
+    /// section, then <paramref name="uri"/>, then <paramref name="configure"/>; values that cannot
+    /// work stop the app's start, each named with its configuration key. The prefetch is twice
+    /// <see cref="ErgateOptions.MaxConcurrency"/> unless set. RabbitMQ keeps no job state: pair it
+    /// with a state store (<c>UseRedisStateStore</c>, or the in-memory default for one process).
+    /// The health check <c>ergate-rabbitmq</c> reports the queue's connection.
     /// </summary>
-    /// <param name="builder">The app builder.</param>
+    /// <param name="builder">The app builder, or the builder of <c>services.AddErgate(...)</c>.</param>
     /// <param name="uri">The broker's AMQP URI (for example <c>amqp://guest:guest@localhost:5672/</c>); null keeps the configured one.</param>
     /// <param name="configure">Changes the options in code, after configuration.</param>
-    /// <remarks>Options that cannot work fail the app's <c>Build()</c> with the option's name.</remarks>
-    public static ErgateAppBuilder UseRabbitMq(this ErgateAppBuilder builder, string? uri = null, Action<RabbitMqOptions>? configure = null)
+    public static TBuilder UseRabbitMq<TBuilder>(this TBuilder builder, string? uri = null, Action<RabbitMqOptions>? configure = null)
+        where TBuilder : IErgateBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.SectionName);
+        var options = builder.AddSectionOptions<RabbitMqOptions, RabbitMqOptionsValidator>();
         if (uri is not null)
         {
             var parsed = new Uri(uri);
@@ -35,6 +37,7 @@ public static class RabbitMqAppBuilderExtensions
 
         options.PostConfigure<IOptions<ErgateOptions>>((rabbit, ergate) =>
             rabbit.Prefetch ??= (ushort)Math.Clamp(2 * ergate.Value.MaxConcurrency, 1, ushort.MaxValue));
+        builder.AddConnectionHealthCheck("ergate-rabbitmq", "RabbitMQ", services => (services.GetRequiredService<IJobQueue>() as RabbitMqJobQueue)?.IsConnected);
         return builder.UseQueue(services => new RabbitMqJobQueue(
             services.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
             services.GetService<ILogger<RabbitMqJobQueue>>()));

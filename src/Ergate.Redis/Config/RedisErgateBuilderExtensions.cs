@@ -6,23 +6,27 @@ using Microsoft.Extensions.Options;
 
 namespace Ergate;
 
-/// <summary>Puts an Ergate app on Redis: the queue, the state store, or both.</summary>
-public static class RedisErgateAppBuilderExtensions
+/// <summary>Puts Ergate on Redis: the queue, the state store, or both.</summary>
+public static class RedisErgateBuilderExtensions
 {
     /// <summary>
     /// Uses Redis for the job queue and the state store, over one shared connection. Options
     /// come from the <c>Ergate:Redis</c> configuration section, then
-    /// <paramref name="connectionString"/> and <paramref name="configure"/>.
+    /// <paramref name="connectionString"/> and <paramref name="configure"/>; values that cannot
+    /// work stop the app's start, each named with its configuration key. The health check
+    /// <c>ergate-redis</c> reports the shared connection.
     /// </summary>
-    /// <param name="builder">The app builder.</param>
+    /// <param name="builder">The app builder, or the builder of <c>services.AddErgate(...)</c>.</param>
     /// <param name="connectionString">A StackExchange.Redis connection string; the configured one (or <c>localhost:6379</c>) when null.</param>
     /// <param name="configure">Changes the options in code.</param>
-    public static ErgateAppBuilder UseRedis(this ErgateAppBuilder builder, string? connectionString = null, Action<RedisOptions>? configure = null) =>
+    public static TBuilder UseRedis<TBuilder>(this TBuilder builder, string? connectionString = null, Action<RedisOptions>? configure = null)
+        where TBuilder : IErgateBuilder =>
         builder.UseRedisQueue(connectionString, configure).UseRedisStateStore(connectionString, configure);
 
     /// <summary>Uses a Redis Stream as the job queue (see <see cref="RedisJobQueue"/>).</summary>
     /// <inheritdoc cref="UseRedis" path="/param"/>
-    public static ErgateAppBuilder UseRedisQueue(this ErgateAppBuilder builder, string? connectionString = null, Action<RedisOptions>? configure = null)
+    public static TBuilder UseRedisQueue<TBuilder>(this TBuilder builder, string? connectionString = null, Action<RedisOptions>? configure = null)
+        where TBuilder : IErgateBuilder
     {
         AddRedis(builder, connectionString, configure);
         return builder.UseQueue(services =>
@@ -51,7 +55,8 @@ public static class RedisErgateAppBuilderExtensions
 
     /// <summary>Uses Redis as the job state store (see <see cref="RedisJobStateStore"/>).</summary>
     /// <inheritdoc cref="UseRedis" path="/param"/>
-    public static ErgateAppBuilder UseRedisStateStore(this ErgateAppBuilder builder, string? connectionString = null, Action<RedisOptions>? configure = null)
+    public static TBuilder UseRedisStateStore<TBuilder>(this TBuilder builder, string? connectionString = null, Action<RedisOptions>? configure = null)
+        where TBuilder : IErgateBuilder
     {
         AddRedis(builder, connectionString, configure);
         return builder.UseStateStore(services => new RedisJobStateStore(
@@ -59,16 +64,10 @@ public static class RedisErgateAppBuilderExtensions
             services.GetRequiredService<IOptions<RedisOptions>>().Value));
     }
 
-    private static void AddRedis(ErgateAppBuilder builder, string? connectionString, Action<RedisOptions>? configure)
+    private static void AddRedis(IErgateBuilder builder, string? connectionString, Action<RedisOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<RedisOptions>();
-        if (!builder.Services.Any(service => service.ServiceType == typeof(RedisConnection)))
-        {
-            options.BindConfiguration(RedisOptions.SectionName);
-        }
-
-        options.Configure(redis =>
+        builder.AddSectionOptions<RedisOptions, RedisOptionsValidator>().Configure(redis =>
         {
             if (connectionString is not null)
             {
@@ -78,5 +77,6 @@ public static class RedisErgateAppBuilderExtensions
             configure?.Invoke(redis);
         });
         builder.Services.TryAddSingleton(services => new RedisConnection(services.GetRequiredService<IOptions<RedisOptions>>().Value.ConnectionString));
+        builder.AddConnectionHealthCheck("ergate-redis", "Redis", services => services.GetRequiredService<RedisConnection>().IsConnected);
     }
 }

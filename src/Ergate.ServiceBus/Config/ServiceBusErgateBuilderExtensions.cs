@@ -5,26 +5,28 @@ using Microsoft.Extensions.Options;
 
 namespace Ergate;
 
-/// <summary>Plugs the Azure Service Bus queue into an Ergate app.</summary>
-public static class ServiceBusAppBuilderExtensions
+/// <summary>Puts Ergate's job queue on Azure Service Bus.</summary>
+public static class ServiceBusErgateBuilderExtensions
 {
     /// <summary>
     /// Uses an Azure Service Bus queue as the job queue. Options are bound from the
     /// <c>Ergate:ServiceBus</c> configuration section, then <paramref name="connectionString"/>
-    /// (when given) and <paramref name="configure"/> are applied. The receiver's prefetch follows
+    /// (when given) and <paramref name="configure"/> are applied; values that cannot work stop the
+    /// app's start, each named with its configuration key. The receiver's prefetch follows
     /// <see cref="ErgateOptions.MaxConcurrency"/> unless <see cref="ServiceBusOptions.PrefetchCount"/> is set.
+    /// The health check <c>ergate-servicebus</c> reports the queue's connection.
     /// </summary>
-    /// <param name="builder">The app builder.</param>
+    /// <param name="builder">The app builder, or the builder of <c>services.AddErgate(...)</c>.</param>
     /// <param name="connectionString">
     /// A connection string as the Azure portal shows it, with <c>EntityPath</c> naming the queue
     /// (or set <see cref="ServiceBusOptions.QueueName"/>); null to take it from configuration.
     /// </param>
     /// <param name="configure">Changes the options in code.</param>
-    public static ErgateAppBuilder UseServiceBus(this ErgateAppBuilder builder, string? connectionString = null, Action<ServiceBusOptions>? configure = null)
+    public static TBuilder UseServiceBus<TBuilder>(this TBuilder builder, string? connectionString = null, Action<ServiceBusOptions>? configure = null)
+        where TBuilder : IErgateBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<ServiceBusOptions>()
-            .BindConfiguration(ServiceBusOptions.SectionName)
+        builder.AddSectionOptions<ServiceBusOptions, ServiceBusOptionsValidator>()
             .Configure(options =>
             {
                 if (connectionString is not null)
@@ -34,6 +36,7 @@ public static class ServiceBusAppBuilderExtensions
 
                 configure?.Invoke(options);
             });
+        builder.AddConnectionHealthCheck("ergate-servicebus", "Service Bus", services => (services.GetRequiredService<IJobQueue>() as ServiceBusJobQueue)?.IsConnected);
         return builder.UseQueue(services =>
         {
             var options = services.GetRequiredService<IOptions<ServiceBusOptions>>().Value.Clone();

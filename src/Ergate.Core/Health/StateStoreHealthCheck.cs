@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Ergate;
+
+/// <summary>Healthy while the state store answers a read (of a job that does not exist).</summary>
+internal sealed class StateStoreHealthCheck(IJobStateStore store) : IHealthCheck
+{
+    private const string ProbeJobId = "ergate-health-probe";
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await store.GetAsync(ProbeJobId, cancellationToken).ConfigureAwait(false);
+            return HealthCheckResult.Healthy("The state store answers.");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy("The state store does not answer.", ex);
+        }
+    }
+}

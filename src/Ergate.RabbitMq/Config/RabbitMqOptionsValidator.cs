@@ -1,0 +1,17 @@
+namespace Ergate.RabbitMq;
+
+/// <summary>The checks of <see cref="RabbitMqOptions"/>, run at the app's start and by a queue built by hand.</summary>
+internal sealed class RabbitMqOptionsValidator() : SectionOptionsValidator<RabbitMqOptions>(RabbitMqOptions.SectionName)
+{
+    protected override IEnumerable<string?> Failures(RabbitMqOptions options) =>
+    [
+        Check(options.Uri is { Scheme: "amqp" or "amqps" }, nameof(options.Uri), "must be an amqp:// or amqps:// URI"),
+        NotEmpty(options.QueueName, nameof(options.QueueName)),
+        Check(options.Prefetch != 0, nameof(options.Prefetch), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)"),
+        Check(options.MaxPublishesInFlight >= 1, nameof(options.MaxPublishesInFlight), "must be at least 1"),
+        Positive(options.PublishTimeout, nameof(options.PublishTimeout)),
+        Positive(options.IdleTimeout, nameof(options.IdleTimeout)),
+        Positive(options.ReconnectInterval, nameof(options.ReconnectInterval)),
+        Positive(options.ConsumerTimeout, nameof(options.ConsumerTimeout)),
+    ];
+}

@@ -1,0 +1,37 @@
+using StackExchange.Redis;
+
+namespace Ergate.Redis;
+
+/// <summary>The checks of <see cref="RedisOptions"/>, run at the app's start and by the queue and store built by hand.</summary>
+internal sealed class RedisOptionsValidator() : SectionOptionsValidator<RedisOptions>(RedisOptions.SectionName)
+{
+    protected override IEnumerable<string?> Failures(RedisOptions options) =>
+    [
+        ConnectionStringFailure(options.ConnectionString),
+        NotEmpty(options.KeyPrefix, nameof(options.KeyPrefix)),
+        NotEmpty(options.QueueName, nameof(options.QueueName)),
+        Positive(options.LeaseTime, nameof(options.LeaseTime)),
+        Positive(options.PollInterval, nameof(options.PollInterval)),
+        Check(options.ReadBatchSize is null or >= 1, nameof(options.ReadBatchSize), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)"),
+        Positive(options.FinishedJobTtl, nameof(options.FinishedJobTtl)),
+    ];
+
+    /// <summary>What is wrong with the connection string, never showing it (it may hold a password); null when nothing is.</summary>
+    private string? ConnectionStringFailure(string? connectionString)
+    {
+        const string option = nameof(RedisOptions.ConnectionString);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return Failure(option, "is required");
+        }
+
+        try
+        {
+            return Check(ConfigurationOptions.Parse(connectionString).EndPoints.Count > 0, option, "names no server");
+        }
+        catch (ArgumentException ex)
+        {
+            return Failure(option, $"is not a StackExchange.Redis connection string ({ex.Message.TrimEnd('.')})");
+        }
+    }
+}
