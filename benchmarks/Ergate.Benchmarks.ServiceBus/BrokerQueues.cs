@@ -28,7 +28,7 @@ internal sealed class BrokerQueues(RabbitMqServer server) : IAsyncDisposable
         Authentication = ServiceBusAuthentication.SaslPlain,
         AbandonOutcome = AbandonOutcome.Released,
         LockRenewalInterval = null,
-        PrefetchCount = prefetch,
+        Prefetch = prefetch,
         IdleWait = TimeSpan.FromMilliseconds(200),
     };
 

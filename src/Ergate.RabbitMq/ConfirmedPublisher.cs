@@ -15,7 +15,7 @@ namespace Ergate.RabbitMq;
 /// <see cref="RabbitMqOptions.MaxPublishesInFlight"/> publishes wait for confirms at once.
 /// Messages are mandatory, so one that reaches no queue comes back as an error rather than
 /// vanishing. While the connection is down a publish waits for it to come back, retrying until
-/// <see cref="RabbitMqOptions.PublishTimeout"/>; a publish whose confirm was lost with the
+/// <see cref="RabbitMqOptions.OperationTimeout"/>; a publish whose confirm was lost with the
 /// connection is sent again, so a message may exist twice (at-least-once).
 /// </remarks>
 internal sealed class ConfirmedPublisher : IAsyncDisposable
@@ -37,11 +37,11 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
 
     /// <summary>Publishes <paramref name="body"/> to <paramref name="queue"/> and waits for the broker's confirm.</summary>
     /// <exception cref="InvalidOperationException">The broker nacked the message or no queue took it.</exception>
-    /// <exception cref="TimeoutException">No confirm within <see cref="RabbitMqOptions.PublishTimeout"/>.</exception>
+    /// <exception cref="TimeoutException">No confirm within <see cref="RabbitMqOptions.OperationTimeout"/>.</exception>
     public async ValueTask PublishAsync(string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_options.PublishTimeout);
+        deadline.CancelAfter(_options.OperationTimeout);
         try
         {
             await _inFlight.WaitAsync(deadline.Token).ConfigureAwait(false);
@@ -57,7 +57,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException(
-                $"RabbitMQ did not confirm message {properties.MessageId} for queue '{queue}' within {_options.PublishTimeout}.", ex);
+                $"RabbitMQ did not confirm message {properties.MessageId} for queue '{queue}' within {_options.OperationTimeout}.", ex);
         }
     }
 
@@ -99,7 +99,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         }
     }
 
-    private TimeSpan RetryDelay => _options.ReconnectInterval / 5;
+    private TimeSpan RetryDelay => _options.Reconnect.InitialDelay / 5;
 
     private async ValueTask<IChannel> GetChannelAsync(CancellationToken cancellationToken)
     {

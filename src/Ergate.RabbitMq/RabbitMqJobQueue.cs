@@ -26,7 +26,6 @@ namespace Ergate.RabbitMq;
 /// </remarks>
 public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDisposable
 {
-    private const ushort DefaultPrefetch = 32;
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
 
     private readonly RabbitMqOptions _options;
@@ -37,10 +36,11 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     private IConnection? _connection;
     private ConfirmedPublisher? _publisher;
     private JobConsumer? _consumer;
+    private int _consumeFailures;
 
     /// <summary>Creates the queue; it connects on first use.</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option cannot work; each failure names its <c>Ergate:RabbitMq</c> key.</exception>
-    /// <param name="options">Broker, queue and limits. <see cref="RabbitMqOptions.Prefetch"/> null means 32 here (<c>UseRabbitMq</c> ties it to the worker's concurrency).</param>
+    /// <param name="options">Broker, queue and limits. <see cref="RabbitMqOptions.Prefetch"/> null means <see cref="ErgateOptions.DefaultPrefetch"/> of default options (32) here (<c>UseRabbitMq</c> ties it to the worker's concurrency).</param>
     /// <param name="logger">Where connection trouble is reported; nothing when null.</param>
     public RabbitMqJobQueue(RabbitMqOptions options, ILogger<RabbitMqJobQueue>? logger = null)
     {
@@ -69,16 +69,16 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     /// <summary>
     /// Connects and declares (or, with <see cref="RabbitMqOptions.DeclareTopology"/> false,
     /// checks) the queues now rather than on first use, so a wrong URI or topology shows at
-    /// start. Retries an unreachable broker until <see cref="RabbitMqOptions.PublishTimeout"/>.
+    /// start. Retries an unreachable broker until <see cref="RabbitMqOptions.OperationTimeout"/>.
     /// </summary>
     public async ValueTask ConnectAsync(CancellationToken cancellationToken = default) =>
-        await ConnectCoreAsync(DateTimeOffset.UtcNow + _options.PublishTimeout, cancellationToken).ConfigureAwait(false);
+        await ConnectCoreAsync(DateTimeOffset.UtcNow + _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask EnqueueAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var publisher = await ConnectCoreAsync(retryUntil: DateTimeOffset.UtcNow + _options.PublishTimeout, cancellationToken).ConfigureAwait(false);
+        var publisher = await ConnectCoreAsync(retryUntil: DateTimeOffset.UtcNow + _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         await PublishJobAsync(publisher, job, cancellationToken).ConfigureAwait(false);
     }
 
@@ -127,7 +127,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     public async Task<IReadOnlyList<DeadLetteredJob>> ReadDeadLettersAsync(int count = 100, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        await ConnectCoreAsync(DateTimeOffset.UtcNow + _options.PublishTimeout, cancellationToken).ConfigureAwait(false);
+        await ConnectCoreAsync(DateTimeOffset.UtcNow + _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         var channel = await _connection!.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (channel.ConfigureAwait(false))
         {
@@ -240,7 +240,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     private async ValueTask<RabbitMqDelivery?> WaitForDeliveryAsync(JobConsumer consumer, CancellationToken cancellationToken)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(_options.IdleTimeout);
+        idle.CancelAfter(_options.IdleWait);
         try
         {
             return await consumer.Deliveries.ReadAsync(idle.Token).ConfigureAwait(false);
@@ -269,7 +269,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {
             RabbitMqLog.DelayAgainFailed(_logger, job.Id, ex);
-            await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(_options.Reconnect.DelayAfter(1), cancellationToken).ConfigureAwait(false);
             await consumer.RequeueAsync(delivery, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -335,12 +335,14 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         {
             await ConnectCoreAsync(retryUntil: DateTimeOffset.MinValue, cancellationToken).ConfigureAwait(false);
             await _consumer!.EnsureConsumingAsync(cancellationToken).ConfigureAwait(false);
+            _consumeFailures = 0;
             return _consumer;
         }
         catch (Exception ex) when (ex is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or IOException)
         {
-            RabbitMqLog.CannotConsume(_logger, _topology.WorkQueue, _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, _options.ReconnectInterval);
-            await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
+            var delay = _options.Reconnect.DelayAfter(Interlocked.Increment(ref _consumeFailures));
+            RabbitMqLog.CannotConsume(_logger, _topology.WorkQueue, _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, delay);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             return null;
         }
     }
@@ -355,6 +357,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         await _startLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var failures = 0;
             while (_publisher is null)
             {
                 try
@@ -373,13 +376,14 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
                     connection.ConnectionShutdownAsync += OnConnectionLostAsync;
                     connection.RecoverySucceededAsync += OnReconnectedAsync;
                     _connection = connection;
-                    _consumer = new JobConsumer(this, connection, _topology.WorkQueue, _options.Prefetch ?? DefaultPrefetch, _logger);
+                    _consumer = new JobConsumer(this, connection, _topology.WorkQueue, (ushort)(_options.Prefetch ?? new ErgateOptions().DefaultPrefetch), _logger);
                     Volatile.Write(ref _publisher, new ConfirmedPublisher(connection, _options, _logger));
                 }
-                catch (BrokerUnreachableException ex) when (retryUntil - DateTimeOffset.UtcNow > _options.ReconnectInterval)
+                catch (BrokerUnreachableException ex) when (retryUntil - DateTimeOffset.UtcNow > _options.Reconnect.InitialDelay)
                 {
-                    RabbitMqLog.Unreachable(_logger, _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, _options.ReconnectInterval);
-                    await Task.Delay(_options.ReconnectInterval, cancellationToken).ConfigureAwait(false);
+                    var delay = _options.Reconnect.DelayAfter(++failures);
+                    RabbitMqLog.Unreachable(_logger, _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, delay);
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -395,7 +399,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     {
         if (reason.Initiator != ShutdownInitiator.Application)
         {
-            RabbitMqLog.ConnectionLost(_logger, _options.Uri.Host, _options.Uri.Port, reason.ReplyCode, reason.ReplyText, _options.ReconnectInterval, _options.PublishTimeout);
+            RabbitMqLog.ConnectionLost(_logger, _options.Uri.Host, _options.Uri.Port, reason.ReplyCode, reason.ReplyText, _options.Reconnect.InitialDelay, _options.OperationTimeout);
         }
 
         return Task.CompletedTask;
@@ -412,7 +416,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         Uri = _options.Uri,
         AutomaticRecoveryEnabled = true,
         TopologyRecoveryEnabled = true,
-        NetworkRecoveryInterval = _options.ReconnectInterval,
+        NetworkRecoveryInterval = _options.Reconnect.InitialDelay,
         ClientProvidedName = _options.ConnectionName ?? $"ergate:{Environment.ProcessId}",
     };
 }

@@ -20,10 +20,11 @@ public sealed class RabbitMqOptions
     public string QueueName { get; set; } = "ergate-jobs";
 
     /// <summary>
-    /// How many unacknowledged deliveries the broker sends this process ahead of time. Null (the
-    /// default) ties it to the worker: twice <see cref="ErgateOptions.MaxConcurrency"/>.
+    /// How many unacknowledged deliveries the broker sends this process ahead of time (at most
+    /// 65,535). Null (the default) follows the worker: <see cref="ErgateOptions.DefaultPrefetch"/>,
+    /// twice <c>Ergate:MaxConcurrency</c>.
     /// </summary>
-    public ushort? Prefetch { get; set; }
+    public int? Prefetch { get; set; }
 
     /// <summary>The type of the queues the adapter declares (default <see cref="RabbitMqQueueType.Quorum"/>).</summary>
     public RabbitMqQueueType QueueType { get; set; } = RabbitMqQueueType.Quorum;
@@ -40,16 +41,20 @@ public sealed class RabbitMqOptions
     /// the broker's confirm and, while the broker is unreachable, for the connection to come back
     /// (default 30 s). After that the caller gets a <see cref="TimeoutException"/>.
     /// </summary>
-    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How many publishes may wait for their confirms at once (default 256); more wait their turn.</summary>
     public int MaxPublishesInFlight { get; set; } = 256;
 
     /// <summary>How long a dequeue waits for a delivery before it reports the queue idle (default 1 s).</summary>
-    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan IdleWait { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long the client waits between attempts to reconnect to a broker that went away (default 5 s).</summary>
-    public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long to wait before trying an unreachable broker again (default 1 s doubling to 10 s,
+    /// ±20 %). The client's own recovery of a connection that dropped retries every
+    /// <see cref="Backoff.InitialDelay"/>: RabbitMQ.Client knows only a fixed interval.
+    /// </summary>
+    public Backoff Reconnect { get; set; } = Backoff.Exponential(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
 
     /// <summary>
     /// The broker's <c>consumer_timeout</c> (RabbitMQ's default is 30 minutes). A step that runs

@@ -48,14 +48,17 @@ public sealed class RedisOptions
     public TimeSpan? FinishedJobTtl { get; set; }
 
     /// <summary>
-    /// How many stream entries one read fetches at most; null (the default) uses the worker's
-    /// <c>MaxConcurrency</c> (16 for a queue created by hand).
+    /// How many stream entries one read fetches ahead at most; null (the default) follows the
+    /// worker: <see cref="ErgateOptions.DefaultPrefetch"/>, twice <c>Ergate:MaxConcurrency</c>.
     /// </summary>
-    public int? ReadBatchSize { get; set; }
+    public int? Prefetch { get; set; }
 
     /// <summary>
     /// How long a dequeue waits for a new job before it reports the queue idle (default 1 s).
     /// It is also the longest a due delayed job waits before it is moved to the stream.
     /// </summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan IdleWait { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long to wait before trying an unreachable server again (default 1 s doubling to 10 s, ±20 %).</summary>
+    public Backoff Reconnect { get; set; } = Backoff.Exponential(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
 }

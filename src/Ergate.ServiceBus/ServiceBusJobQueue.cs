@@ -41,7 +41,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IAsyncDisposable
         _options = options.Clone();
         _connectionString = ServiceBusConnectionString.Parse(_options.ConnectionString!);
         QueueName = _options.QueueNameFor(_connectionString)!;
-        _prefetch = _options.PrefetchCount ?? new ErgateOptions().MaxConcurrency;
+        _prefetch = _options.Prefetch ?? new ErgateOptions().DefaultPrefetch;
         _logger = logger ?? NullLogger<ServiceBusJobQueue>.Instance;
     }
 
@@ -192,7 +192,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IAsyncDisposable
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not ObjectDisposedException)
                 {
                     _lastConnectionError = ex;
-                    var delay = ReconnectDelay(attempt);
+                    var delay = _options.Reconnect.DelayAfter(attempt);
                     ServiceBusLog.ConnectFailed(_logger, QueueName, _connectionString.Host, _connectionString.Port, attempt, delay, ex);
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 }
@@ -202,12 +202,6 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IAsyncDisposable
         {
             _connectLock.Release();
         }
-    }
-
-    private TimeSpan ReconnectDelay(int attempt)
-    {
-        var delay = _options.MinReconnectDelay * Math.Pow(2, Math.Min(attempt - 1, 16));
-        return delay < _options.MaxReconnectDelay ? delay : _options.MaxReconnectDelay;
     }
 
     private void OnMessage(QueueConnection connection, Message message) =>

@@ -26,10 +26,11 @@ public sealed class ServiceBusOptions
 
     /// <summary>
     /// How many messages the receiver fetches ahead of the worker (its link credit). Null (the
-    /// default) uses the worker's <see cref="ErgateOptions.MaxConcurrency"/>. Prefetched messages
-    /// are locked on Service Bus while they wait, so keep it small next to the lock duration.
+    /// default) follows the worker: <see cref="ErgateOptions.DefaultPrefetch"/>, twice
+    /// <c>Ergate:MaxConcurrency</c>. Prefetched messages are locked on Service Bus while they
+    /// wait, so keep it small next to the lock duration.
     /// </summary>
-    public int? PrefetchCount { get; set; }
+    public int? Prefetch { get; set; }
 
     /// <summary>How long a dequeue waits for a message before it reports the queue idle (default 1 s).</summary>
     public TimeSpan IdleWait { get; set; } = TimeSpan.FromSeconds(1);
@@ -48,11 +49,8 @@ public sealed class ServiceBusOptions
     /// <summary>How long one send, management request or connection attempt may take (default 30 s).</summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The first wait before reconnecting after the connection dropped (default 200 ms); it doubles up to <see cref="MaxReconnectDelay"/>.</summary>
-    public TimeSpan MinReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>The longest wait between reconnection attempts (default 10 s).</summary>
-    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long to wait before connecting again after the connection dropped or could not be made (default 1 s doubling to 10 s, ±20 %).</summary>
+    public Backoff Reconnect { get; set; } = Backoff.Exponential(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
 
     /// <summary>
     /// Checks the broker's TLS certificate; null (the default) trusts what the operating system

@@ -18,7 +18,7 @@ public sealed class RabbitMqConfigurationTests(RabbitMqFixture fixture)
             $"--Ergate:RabbitMq:Uri={options.Uri}",
             $"--Ergate:RabbitMq:QueueName={options.QueueName}",
             "--Ergate:RabbitMq:QueueType=Classic",
-            "--Ergate:RabbitMq:IdleTimeout=00:00:00.2");
+            "--Ergate:RabbitMq:IdleWait=00:00:00.2");
 
         Assert.Equal(options.QueueName, Assert.IsType<RabbitMqJobQueue>(queue).QueueName);
         Assert.IsType<InMemoryJobStateStore>(store);
@@ -38,9 +38,9 @@ public sealed class RabbitMqConfigurationTests(RabbitMqFixture fixture)
     public async Task A_bad_option_stops_the_start_naming_its_key()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            ConfiguredHost.StartAsync(ergate => ergate.UseRabbitMq(), "--Ergate:RabbitMq:PublishTimeout=00:00:00"));
+            ConfiguredHost.StartAsync(ergate => ergate.UseRabbitMq(), "--Ergate:RabbitMq:OperationTimeout=00:00:00"));
 
-        Assert.Equal("Ergate:RabbitMq:PublishTimeout must be positive.", Assert.Single(error.Failures));
+        Assert.Equal("Ergate:RabbitMq:OperationTimeout must be positive.", Assert.Single(error.Failures));
     }
 
     [Fact]

@@ -30,7 +30,8 @@ public sealed class RabbitMqCrashTests(ITestOutputHelper output) : CrashTestWith
         "--adapter", "rabbitmq",
         $"--Ergate:RabbitMq:Uri={_queueOptions.Uri}",
         $"--Ergate:RabbitMq:QueueName={_queueOptions.QueueName}",
-        $"--Ergate:RabbitMq:ReconnectInterval={_queueOptions.ReconnectInterval.ToString("c", CultureInfo.InvariantCulture)}",
+        $"--Ergate:RabbitMq:Reconnect:InitialDelay={_queueOptions.Reconnect.InitialDelay.ToString("c", CultureInfo.InvariantCulture)}",
+        $"--Ergate:RabbitMq:Reconnect:MaxDelay={_queueOptions.Reconnect.MaxDelay.ToString("c", CultureInfo.InvariantCulture)}",
         .. StateStoreArguments,
         "--Ergate:MaxConcurrency=8",
         "--stepDelayMs=60", // Long enough a run for several kills on a fast machine.

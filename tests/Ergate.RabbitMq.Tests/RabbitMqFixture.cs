@@ -58,9 +58,9 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         Uri = server.Uri,
         QueueName = $"test-{Guid.NewGuid():N}",
         QueueType = type,
-        IdleTimeout = TimeSpan.FromMilliseconds(200),
-        ReconnectInterval = TimeSpan.FromSeconds(1),
-        PublishTimeout = TimeSpan.FromSeconds(20),
+        IdleWait = TimeSpan.FromMilliseconds(200),
+        Reconnect = Backoff.Exponential(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)),
+        OperationTimeout = TimeSpan.FromSeconds(20),
     };
 
     /// <summary>Reads the dead-letter queue of <paramref name="queue"/> without consuming it: job ids (message ids) and reasons.</summary>

@@ -27,7 +27,7 @@ public sealed class RabbitMqHealthCheckTests(ITestOutputHelper output) : IAsyncL
         {
             o.QueueName = options.QueueName;
             o.QueueType = RabbitMqQueueType.Classic;
-            o.ReconnectInterval = TimeSpan.FromSeconds(1);
+            o.Reconnect = Backoff.Exponential(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         }));
         using var host = builder.Build();
         Assert.Equal(HealthStatus.Degraded, (await HealthProbe.CheckAsync(host.Services, Check)).Status);

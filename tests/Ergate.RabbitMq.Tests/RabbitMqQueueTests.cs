@@ -235,7 +235,7 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         builder.Configuration["Ergate:RabbitMq:QueueType"] = "Classic";
         builder.Configuration["Ergate:MaxConcurrency"] = "5";
 
-        builder.UseRabbitMq(fixture.Server.Uri.ToString(), o => o.PublishTimeout = TimeSpan.FromSeconds(3));
+        builder.UseRabbitMq(fixture.Server.Uri.ToString(), o => o.OperationTimeout = TimeSpan.FromSeconds(3));
         await using var app = builder.Build();
 
         var queue = Assert.IsType<RabbitMqJobQueue>(app.Queue);
@@ -243,8 +243,8 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         Assert.Equal("from-config", queue.QueueName);
         Assert.Equal(RabbitMqQueueType.Classic, options.QueueType);
         Assert.Equal(fixture.Server.Uri, options.Uri);
-        Assert.Equal(TimeSpan.FromSeconds(3), options.PublishTimeout);
-        Assert.Equal((ushort)10, options.Prefetch);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.OperationTimeout);
+        Assert.Equal(10, options.Prefetch);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class RabbitMqRecoveryTests(PrivateRabbitMqServer privateServer) :
     {
         var log = new ListLogger<RabbitMqJobQueue>();
         var options = RabbitMqFixture.ForServer(_server);
-        options.PublishTimeout = TimeSpan.FromMinutes(2); // The enqueue during the outage waits out the restart, slow on a busy machine.
+        options.OperationTimeout = TimeSpan.FromMinutes(2); // The enqueue during the outage waits out the restart, slow on a busy machine.
         await using var queue = new RabbitMqJobQueue(options, log);
         var sent = Enumerable.Range(0, 20).Select(i => $"job-{i}").ToList();
         foreach (var id in sent)
@@ -73,7 +73,7 @@ public sealed class RabbitMqRecoveryTests(PrivateRabbitMqServer privateServer) :
     public async Task Enqueue_fails_loudly_when_the_broker_stays_away_longer_than_the_publish_timeout()
     {
         var options = RabbitMqFixture.ForServer(_server);
-        options.PublishTimeout = TimeSpan.FromSeconds(3);
+        options.OperationTimeout = TimeSpan.FromSeconds(3);
         await using var queue = new RabbitMqJobQueue(options);
         await queue.ConnectAsync();
         await _server.StopAsync();

@@ -119,7 +119,7 @@ public sealed class RabbitMqWorkerTests(RabbitMqFixture fixture)
             o.Uri = options.Uri;
             o.QueueName = options.QueueName;
             o.QueueType = options.QueueType;
-            o.ReconnectInterval = options.ReconnectInterval;
+            o.Reconnect = options.Reconnect;
         });
         builder.Configure(o =>
         {

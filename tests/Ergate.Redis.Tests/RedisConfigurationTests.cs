@@ -31,7 +31,7 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
         Assert.Equal("configured", options.KeyPrefix);
         Assert.Equal(TimeSpan.FromSeconds(45), options.LeaseTime);
         Assert.Equal(TimeSpan.FromDays(1), options.FinishedJobTtl);
-        Assert.Equal(7, options.ReadBatchSize);
+        Assert.Equal(7, options.Prefetch);
         Assert.Equal(TimeSpan.FromSeconds(15), queue.LeaseRenewalInterval);
         Assert.Same(((RedisJobStateStore)services.GetRequiredService<IJobStateStore>()).Prefetch, queue.StatePrefetch);
     }
@@ -72,7 +72,7 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
             "--Ergate:StateStore:Adapter=redis",
             $"--Ergate:Redis:ConnectionString={redis.ConnectionString}",
             $"--Ergate:Redis:KeyPrefix={options.KeyPrefix}",
-            "--Ergate:Redis:PollInterval=00:00:00.2");
+            "--Ergate:Redis:IdleWait=00:00:00.2");
 
         var redisQueue = Assert.IsType<RedisJobQueue>(queue);
         Assert.Same(Assert.IsType<RedisJobStateStore>(store).Prefetch, redisQueue.StatePrefetch);
@@ -109,16 +109,16 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
             ergate => ergate.UseRedis(),
             "--Ergate:Redis:ConnectionString=",
             "--Ergate:Redis:KeyPrefix= ",
-            "--Ergate:Redis:PollInterval=-00:00:01",
-            "--Ergate:Redis:ReadBatchSize=0",
+            "--Ergate:Redis:IdleWait=-00:00:01",
+            "--Ergate:Redis:Prefetch=0",
             "--Ergate:Redis:FinishedJobTtl=00:00:00"));
 
         Assert.Equal(
             [
                 "Ergate:Redis:ConnectionString is required.",
                 "Ergate:Redis:KeyPrefix cannot be empty.",
-                "Ergate:Redis:PollInterval must be positive.",
-                "Ergate:Redis:ReadBatchSize must be at least 1 (or unset to follow Ergate:MaxConcurrency).",
+                "Ergate:Redis:IdleWait must be positive.",
+                "Ergate:Redis:Prefetch must be at least 1 (or unset to follow Ergate:MaxConcurrency).",
                 "Ergate:Redis:FinishedJobTtl must be positive.",
             ],
             error.Failures);

@@ -28,7 +28,7 @@ public sealed class RedisCrashTests(ITestOutputHelper output) : CrashTestContrac
             ConnectionString = _server.ConnectionString,
             KeyPrefix = "crash",
             LeaseTime = TimeSpan.FromSeconds(2),
-            PollInterval = TimeSpan.FromMilliseconds(200),
+            IdleWait = TimeSpan.FromMilliseconds(200),
         };
     }
 
@@ -44,7 +44,7 @@ public sealed class RedisCrashTests(ITestOutputHelper output) : CrashTestContrac
         $"--Ergate:Redis:ConnectionString={_options.ConnectionString}",
         $"--Ergate:Redis:KeyPrefix={_options.KeyPrefix}",
         $"--Ergate:Redis:LeaseTime={_options.LeaseTime.ToString("c", CultureInfo.InvariantCulture)}",
-        $"--Ergate:Redis:PollInterval={_options.PollInterval.ToString("c", CultureInfo.InvariantCulture)}",
+        $"--Ergate:Redis:IdleWait={_options.IdleWait.ToString("c", CultureInfo.InvariantCulture)}",
         "--Ergate:MaxConcurrency=8",
         "--stepDelayMs=30",
         "--Logging:LogLevel:Default=Warning",

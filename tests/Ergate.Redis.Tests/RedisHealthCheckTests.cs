@@ -22,7 +22,7 @@ public sealed class RedisHealthCheckTests(ITestOutputHelper output) : IAsyncLife
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddErgate(ergate => ergate.UseRedis(_server.ConnectionString, o => o.PollInterval = TimeSpan.FromMilliseconds(200)));
+        builder.Services.AddErgate(ergate => ergate.UseRedis(_server.ConnectionString, o => o.IdleWait = TimeSpan.FromMilliseconds(200)));
         using var host = builder.Build();
         await host.StartAsync();
         await HealthProbe.WaitForAsync(host.Services, "ergate-redis", HealthStatus.Healthy, Within);

@@ -174,7 +174,7 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
     public async Task Disposed_queue_gives_back_jobs_it_read_but_did_not_hand_out()
     {
         var options = redis.NewOptions();
-        options.ReadBatchSize = 10;
+        options.Prefetch = 10;
         options.LeaseTime = TimeSpan.FromMinutes(10);
         await using var other = redis.NewQueue(options);
         var first = redis.NewQueue(options);
@@ -220,7 +220,7 @@ public sealed class RedisJobQueueTests(RedisServerFixture redis)
     {
         var options = redis.NewOptions();
         options.LeaseTime = ShortLease;
-        options.PollInterval = TimeSpan.FromMilliseconds(200);
+        options.IdleWait = TimeSpan.FromMilliseconds(200);
         return options;
     }
 

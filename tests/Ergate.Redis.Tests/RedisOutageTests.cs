@@ -92,7 +92,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var options = new RedisOptions
         {
             ConnectionString = $"127.0.0.1:{TestServerSupport.FreePort()},password={password},connectTimeout=200",
-            PollInterval = TimeSpan.FromMilliseconds(200),
+            IdleWait = TimeSpan.FromMilliseconds(200),
         };
         var log = new ListLogger<RedisJobQueue>();
         await using var connection = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Configure(options.ConnectionString));
@@ -112,6 +112,6 @@ public sealed class RedisOutageTests : IAsyncLifetime
     {
         ConnectionString = _server.ConnectionString,
         KeyPrefix = "t" + Guid.NewGuid().ToString("N")[..12],
-        PollInterval = TimeSpan.FromMilliseconds(300),
+        IdleWait = TimeSpan.FromMilliseconds(300),
     };
 }

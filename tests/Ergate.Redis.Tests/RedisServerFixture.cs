@@ -24,7 +24,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
     {
         ConnectionString = ConnectionString,
         KeyPrefix = "t" + Guid.NewGuid().ToString("N")[..12],
-        PollInterval = TimeSpan.FromMilliseconds(500),
+        IdleWait = TimeSpan.FromMilliseconds(500),
     };
 
     /// <summary>A queue on its own keys.</summary>

@@ -54,7 +54,7 @@ public sealed class RedisStatePrefetchTests(RedisServerFixture redis)
     {
         var options = redis.NewOptions();
         options.LeaseTime = TimeSpan.FromMilliseconds(300);
-        options.PollInterval = TimeSpan.FromMilliseconds(100);
+        options.IdleWait = TimeSpan.FromMilliseconds(100);
         var (first, store) = NewPair(options);
         await using (first)
         {

@@ -51,7 +51,7 @@ public sealed class RedisWorkerTests(RedisServerFixture redis)
     {
         var options = redis.NewOptions();
         options.LeaseTime = TimeSpan.FromMilliseconds(500);
-        options.PollInterval = TimeSpan.FromMilliseconds(200);
+        options.IdleWait = TimeSpan.FromMilliseconds(200);
         await using (var producer = redis.NewQueue(options))
         {
             await producer.EnqueueAsync(new Job("crashes-workers", "wf"));
@@ -90,7 +90,7 @@ public sealed class RedisWorkerTests(RedisServerFixture redis)
         {
             configured.KeyPrefix = options.KeyPrefix;
             configured.LeaseTime = options.LeaseTime;
-            configured.PollInterval = options.PollInterval;
+            configured.IdleWait = options.IdleWait;
         });
         builder.Configure(ergate =>
         {

@@ -95,7 +95,7 @@ public sealed class ProtocolTestHostTests : IDisposable
     }
 
     [Theory]
-    [InlineData("PrefetchCount")]
+    [InlineData("Prefetch")]
     [InlineData("IdleWait")]
     [InlineData("LockRenewalInterval")]
     [InlineData("TokenLifetime")]
@@ -104,7 +104,7 @@ public sealed class ProtocolTestHostTests : IDisposable
         var options = new ServiceBusOptions { ConnectionString = "Endpoint=sb://ns/;SharedAccessKeyName=a;SharedAccessKey=b;EntityPath=jobs" };
         switch (option)
         {
-            case "PrefetchCount": options.PrefetchCount = 0; break;
+            case "Prefetch": options.Prefetch = 0; break;
             case "IdleWait": options.IdleWait = TimeSpan.Zero; break;
             case "LockRenewalInterval": options.LockRenewalInterval = TimeSpan.FromSeconds(-1); break;
             default: options.TokenLifetime = TimeSpan.Zero; break;

@@ -41,17 +41,17 @@ public sealed class ServiceBusConfigurationTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredHost.StartAsync(
             ergate => ergate.UseServiceBus(),
             "--Ergate:ServiceBus:ConnectionString=Endpoint=sb://ns/;SharedAccessKey=b",
-            "--Ergate:ServiceBus:PrefetchCount=0",
+            "--Ergate:ServiceBus:Prefetch=0",
             "--Ergate:ServiceBus:OperationTimeout=-00:00:01",
-            "--Ergate:ServiceBus:MinReconnectDelay=00:00:05",
-            "--Ergate:ServiceBus:MaxReconnectDelay=00:00:01"));
+            "--Ergate:ServiceBus:Reconnect:InitialDelay=00:00:05",
+            "--Ergate:ServiceBus:Reconnect:MaxDelay=00:00:01"));
 
         Assert.Equal(
             [
                 "Ergate:ServiceBus:ConnectionString is not valid: The Service Bus connection string needs both SharedAccessKeyName and SharedAccessKey, or neither.",
-                "Ergate:ServiceBus:PrefetchCount must be at least 1 (or unset to follow Ergate:MaxConcurrency).",
+                "Ergate:ServiceBus:Prefetch must be at least 1 (or unset to follow Ergate:MaxConcurrency).",
                 "Ergate:ServiceBus:OperationTimeout must be positive.",
-                "Ergate:ServiceBus:MaxReconnectDelay must be at least as long as MinReconnectDelay.",
+                "Ergate:ServiceBus:Reconnect:MaxDelay must be at least InitialDelay.",
             ],
             error.Failures);
     }

@@ -14,6 +14,12 @@ public sealed class ErgateOptions
     public int MaxConcurrency { get; set; } = 16;
 
     /// <summary>
+    /// How many messages an adapter whose own <c>Prefetch</c> is unset fetches ahead: twice
+    /// <see cref="MaxConcurrency"/>, so every lane finds its next job waiting.
+    /// </summary>
+    public int DefaultPrefetch => 2 * MaxConcurrency;
+
+    /// <summary>
     /// At shutdown, how long running steps get to finish before their cancellation token fires
     /// (default 30 s). A step that ends in time has its state stored; its job goes back to the
     /// queue to continue elsewhere.

@@ -11,10 +11,15 @@ internal static class ErgateServices
     /// <summary>Time beyond the steps' shutdown timeout for storing state and handing jobs back.</summary>
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(15);
 
-    /// <summary>What producers and workers need: <see cref="ErgateOptions"/> from configuration, checked at start, and the state store's health check.</summary>
+    /// <summary>
+    /// What producers and workers need: <see cref="ErgateOptions"/> from configuration, checked at
+    /// start, the clock (<see cref="TimeProvider.System"/> unless the app registered its own, such
+    /// as a test's <c>FakeTimeProvider</c>) and the state store's health check.
+    /// </summary>
     public static void AddCore(IErgateBuilder builder)
     {
         builder.AddSectionOptions<ErgateOptions, ErgateOptionsValidator>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         ErgateHealthChecks.Add(builder.Services, ErgateHealthChecks.StateStore, services => new StateStoreHealthCheck(services.GetRequiredService<IJobStateStore>()));
     }
 

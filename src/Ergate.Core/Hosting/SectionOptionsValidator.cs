@@ -55,6 +55,10 @@ public abstract class SectionOptionsValidator<TOptions>(string sectionName) : IV
     /// <summary>The failure of a text option that is null, empty or white space.</summary>
     protected string? NotEmpty(string? value, string option) => Check(!string.IsNullOrWhiteSpace(value), option, "cannot be empty");
 
+    /// <summary>The failures of a <see cref="Backoff"/> option, each naming its full key (<c>{SectionName}:{option}:MaxDelay ...</c>); none when it can work.</summary>
+    protected IEnumerable<string?> Failures(Backoff? backoff, string option) =>
+        backoff is null ? [Failure(option, "is required")] : backoff.Problems($"{SectionName}:{option}");
+
     /// <summary>The failure of a duration that is zero or negative; an unset (null) duration passes.</summary>
     protected string? Positive(TimeSpan? value, string option) => Check(value is null || value > TimeSpan.Zero, option, "must be positive");
 }

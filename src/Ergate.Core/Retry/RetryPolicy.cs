@@ -2,9 +2,10 @@ namespace Ergate;
 
 /// <summary>
 /// When and how soon a step that threw runs again: up to <see cref="MaxAttempts"/> attempts in
-/// all, waiting <see cref="InitialDelay"/> × <see cref="BackoffMultiplier"/>^(attempt−1), capped at
-/// <see cref="MaxDelay"/>, each delay spread by ±<see cref="Jitter"/> so that many failing jobs do
-/// not retry in lockstep. A retry goes back through the queue, so it survives a crash.
+/// all, waiting by <see cref="Backoff"/> between them (<see cref="Ergate.Backoff.InitialDelay"/>
+/// × <see cref="Ergate.Backoff.Multiplier"/>^(attempt−1), at most
+/// <see cref="Ergate.Backoff.MaxDelay"/>, ±<see cref="Ergate.Backoff.Jitter"/>) so that many
+/// failing jobs do not retry in lockstep. A retry goes back through the queue, so it survives a crash.
 /// </summary>
 public sealed record RetryPolicy
 {
@@ -18,8 +19,7 @@ public sealed record RetryPolicy
     public static RetryPolicy Exponential(int maxAttempts, TimeSpan? initialDelay = null, TimeSpan? maxDelay = null) => new()
     {
         MaxAttempts = maxAttempts,
-        InitialDelay = initialDelay ?? TimeSpan.FromSeconds(1),
-        MaxDelay = maxDelay ?? TimeSpan.FromMinutes(5),
+        Backoff = Ergate.Backoff.Exponential(initialDelay ?? TimeSpan.FromSeconds(1), maxDelay ?? TimeSpan.FromMinutes(5)),
     };
 
     /// <summary>Attempts in all, the first included (at least 1).</summary>
@@ -29,21 +29,14 @@ public sealed record RetryPolicy
         init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxAttempts), value, "A step runs at least once.");
     } = 1;
 
-    /// <summary>The wait before the second attempt.</summary>
-    public TimeSpan InitialDelay { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Each wait is this many times the one before (default 2).</summary>
-    public double BackoffMultiplier { get; init; } = 2;
-
-    /// <summary>The longest wait between attempts.</summary>
-    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>How far each wait is spread at random, as a fraction (default 0.2: ±20 %).</summary>
-    public double Jitter
+    /// <summary>The waits between attempts (default: 1 s doubling up to 5 min, ±20 %).</summary>
+    public Backoff Backoff
     {
         get;
-        init => field = value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Jitter), value, "Jitter is a fraction from 0 to 1.");
-    } = 0.2;
+        init => field = value?.Problems(nameof(Backoff)).FirstOrDefault() is { } problem
+            ? throw new ArgumentException(problem, nameof(Backoff))
+            : value ?? throw new ArgumentNullException(nameof(Backoff));
+    } = Ergate.Backoff.Exponential(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 
     /// <summary>Which exceptions are worth a retry; every exception when null.</summary>
     public Func<Exception, bool>? ShouldRetry { get; init; }
@@ -60,11 +53,5 @@ public sealed record RetryPolicy
         attempt < MaxAttempts && (ShouldRetry?.Invoke(exception) ?? true);
 
     /// <summary>The wait before attempt <paramref name="attempt"/> + 1, jitter included.</summary>
-    public TimeSpan DelayAfter(int attempt)
-    {
-        var baseMs = InitialDelay.TotalMilliseconds * Math.Pow(BackoffMultiplier, Math.Max(0, attempt - 1));
-        var cappedMs = Math.Min(baseMs, MaxDelay.TotalMilliseconds);
-        var spread = 1 + (Jitter * ((Random.Shared.NextDouble() * 2) - 1));
-        return TimeSpan.FromMilliseconds(Math.Max(0, cappedMs * spread));
-    }
+    public TimeSpan DelayAfter(int attempt) => Backoff.DelayAfter(attempt);
 }

@@ -36,7 +36,7 @@ public static class RabbitMqErgateBuilderExtensions
         }
 
         options.PostConfigure<IOptions<ErgateOptions>>((rabbit, ergate) =>
-            rabbit.Prefetch ??= (ushort)Math.Clamp(2 * ergate.Value.MaxConcurrency, 1, ushort.MaxValue));
+            rabbit.Prefetch ??= Math.Min(ergate.Value.DefaultPrefetch, ushort.MaxValue));
         builder.AddConnectionHealthCheck("ergate-rabbitmq", "RabbitMQ", services => (services.GetRequiredService<IJobQueue>() as RabbitMqJobQueue)?.IsConnected);
         return builder.UseQueue(services => new RabbitMqJobQueue(
             services.GetRequiredService<IOptions<RabbitMqOptions>>().Value,

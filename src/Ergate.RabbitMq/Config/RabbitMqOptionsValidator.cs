@@ -7,11 +7,11 @@ internal sealed class RabbitMqOptionsValidator() : SectionOptionsValidator<Rabbi
     [
         Check(options.Uri is { Scheme: "amqp" or "amqps" }, nameof(options.Uri), "must be an amqp:// or amqps:// URI"),
         NotEmpty(options.QueueName, nameof(options.QueueName)),
-        Check(options.Prefetch != 0, nameof(options.Prefetch), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)"),
+        Check(options.Prefetch is null or (>= 1 and <= ushort.MaxValue), nameof(options.Prefetch), "must be from 1 to 65535 (or unset to follow Ergate:MaxConcurrency)"),
         Check(options.MaxPublishesInFlight >= 1, nameof(options.MaxPublishesInFlight), "must be at least 1"),
-        Positive(options.PublishTimeout, nameof(options.PublishTimeout)),
-        Positive(options.IdleTimeout, nameof(options.IdleTimeout)),
-        Positive(options.ReconnectInterval, nameof(options.ReconnectInterval)),
+        Positive(options.OperationTimeout, nameof(options.OperationTimeout)),
+        Positive(options.IdleWait, nameof(options.IdleWait)),
+        .. Failures(options.Reconnect, nameof(options.Reconnect)),
         Positive(options.ConsumerTimeout, nameof(options.ConsumerTimeout)),
     ];
 }

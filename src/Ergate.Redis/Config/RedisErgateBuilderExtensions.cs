@@ -32,9 +32,9 @@ public static class RedisErgateBuilderExtensions
         return builder.UseQueue(services =>
         {
             var options = services.GetRequiredService<IOptions<RedisOptions>>().Value;
-            if (options.ReadBatchSize is null)
+            if (options.Prefetch is null)
             {
-                options.ReadBatchSize = services.GetRequiredService<IOptions<ErgateOptions>>().Value.MaxConcurrency;
+                options.Prefetch = services.GetRequiredService<IOptions<ErgateOptions>>().Value.DefaultPrefetch;
             }
 
             var queue = new RedisJobQueue(

@@ -11,8 +11,9 @@ internal sealed class RedisOptionsValidator() : SectionOptionsValidator<RedisOpt
         NotEmpty(options.KeyPrefix, nameof(options.KeyPrefix)),
         NotEmpty(options.QueueName, nameof(options.QueueName)),
         Positive(options.LeaseTime, nameof(options.LeaseTime)),
-        Positive(options.PollInterval, nameof(options.PollInterval)),
-        Check(options.ReadBatchSize is null or >= 1, nameof(options.ReadBatchSize), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)"),
+        Positive(options.IdleWait, nameof(options.IdleWait)),
+        Check(options.Prefetch is null or >= 1, nameof(options.Prefetch), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)"),
+        .. Failures(options.Reconnect, nameof(options.Reconnect)),
         Positive(options.FinishedJobTtl, nameof(options.FinishedJobTtl)),
     ];
 

@@ -27,7 +27,6 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
 
     private const string JobField = "job";
     private const int MoveBatchSize = 100;
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     /// <summary>Consumers idle this long with nothing pending are removed from the group, at most this often.</summary>
     internal static readonly TimeSpan ConsumerIdleLimit = TimeSpan.FromHours(1);
@@ -73,8 +72,8 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
         ConsumerName = string.IsNullOrWhiteSpace(options.ConsumerName)
             ? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}"
             : options.ConsumerName;
-        _batchSize = options.ReadBatchSize ?? 16;
-        _pollMs = (long)options.PollInterval.TotalMilliseconds;
+        _batchSize = options.Prefetch ?? new ErgateOptions().DefaultPrefetch;
+        _pollMs = (long)options.IdleWait.TotalMilliseconds;
         _claimIntervalMs = Math.Max(50, (long)(options.LeaseTime.TotalMilliseconds / 4));
         _acks = new RedisAckBatch(_database, _keys.Stream, GroupName, _batchSize);
         _connection.ConnectionFailed += HoldOffClaims;
@@ -110,7 +109,7 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
 
     /// <inheritdoc />
     /// <remarks>
-    /// Reads up to <see cref="RedisOptions.ReadBatchSize"/> entries at a time and hands them out
+    /// Reads up to <see cref="RedisOptions.Prefetch"/> entries at a time and hands them out
     /// one per call. While Redis is unreachable it logs, waits with backoff and tries again
     /// until <paramref name="cancellationToken"/> ends the wait; it never reports "idle" for an
     /// outage.
@@ -290,7 +289,7 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
     private async Task<FetchOutcome> WaitForServerAsync(Exception? failure)
     {
         HoldOffClaims(this, EventArgs.Empty);
-        var delay = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, _failures++)));
+        var delay = _options.Reconnect.DelayAfter(++_failures);
         RedisLog.Unavailable(_logger, failure, _endpoints, delay);
         await Task.Delay(delay, _disposed.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         return FetchOutcome.Retry;
@@ -449,7 +448,7 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
 
     private async Task<ConnectionMultiplexer> ConnectReaderAsync()
     {
-        var reader = await RedisConnectionFactory.ConnectAsync(_options.ConnectionString, blockingFor: _options.PollInterval).ConfigureAwait(false);
+        var reader = await RedisConnectionFactory.ConnectAsync(_options.ConnectionString, blockingFor: _options.IdleWait).ConfigureAwait(false);
         reader.ConnectionFailed += HoldOffClaims;
         reader.ConnectionRestored += HoldOffClaims;
         return reader;

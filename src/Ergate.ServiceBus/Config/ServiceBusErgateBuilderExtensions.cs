@@ -13,7 +13,7 @@ public static class ServiceBusErgateBuilderExtensions
     /// <c>Ergate:ServiceBus</c> configuration section, then <paramref name="connectionString"/>
     /// (when given) and <paramref name="configure"/> are applied; values that cannot work stop the
     /// app's start, each named with its configuration key. The receiver's prefetch follows
-    /// <see cref="ErgateOptions.MaxConcurrency"/> unless <see cref="ServiceBusOptions.PrefetchCount"/> is set.
+    /// <see cref="ErgateOptions.DefaultPrefetch"/> unless <see cref="ServiceBusOptions.Prefetch"/> is set.
     /// The health check <c>ergate-servicebus</c> reports the queue's connection.
     /// </summary>
     /// <param name="builder">The app builder, or the builder of <c>services.AddErgate(...)</c>.</param>
@@ -40,7 +40,7 @@ public static class ServiceBusErgateBuilderExtensions
         return builder.UseQueue(services =>
         {
             var options = services.GetRequiredService<IOptions<ServiceBusOptions>>().Value.Clone();
-            options.PrefetchCount ??= services.GetRequiredService<IOptions<ErgateOptions>>().Value.MaxConcurrency;
+            options.Prefetch ??= services.GetRequiredService<IOptions<ErgateOptions>>().Value.DefaultPrefetch;
             return new ServiceBusJobQueue(options, services.GetService<ILogger<ServiceBusJobQueue>>());
         });
     }

@@ -14,13 +14,12 @@ internal sealed class ServiceBusOptionsValidator() : SectionOptionsValidator<Ser
                 connection is null || options.Authentication != ServiceBusAuthentication.SaslPlain || connection.SharedAccessKey is not null,
                 nameof(options.Authentication),
                 "SaslPlain needs SharedAccessKeyName and SharedAccessKey (user name and password) in the connection string"),
-            Check(options.PrefetchCount is null or >= 1, nameof(options.PrefetchCount), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)"),
+            Check(options.Prefetch is null or >= 1, nameof(options.Prefetch), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)"),
             Positive(options.IdleWait, nameof(options.IdleWait)),
             Check(options.LockRenewalInterval is null || options.LockRenewalInterval > TimeSpan.Zero, nameof(options.LockRenewalInterval), "must be positive (or empty to turn renewal off)"),
             Positive(options.TokenLifetime, nameof(options.TokenLifetime)),
             Positive(options.OperationTimeout, nameof(options.OperationTimeout)),
-            Positive(options.MinReconnectDelay, nameof(options.MinReconnectDelay)),
-            Check(options.MaxReconnectDelay >= options.MinReconnectDelay, nameof(options.MaxReconnectDelay), "must be at least as long as MinReconnectDelay"),
+            .. Failures(options.Reconnect, nameof(options.Reconnect)),
         ];
     }
 

@@ -96,7 +96,7 @@ internal sealed class CbsTokenAuthorizer : IDisposable
             ServiceBusLog.TokenRenewalFailed(_logger, _audience, ex);
             try
             {
-                _renewal.Change(_options.MinReconnectDelay * 10, Timeout.InfiniteTimeSpan);
+                _renewal.Change(_options.Reconnect.DelayAfter(2), Timeout.InfiniteTimeSpan);
             }
             catch (ObjectDisposedException)
             {

@@ -32,7 +32,7 @@ internal sealed class TestHostQueues : IDisposable
             ConnectionString = host.ConnectionString,
             IdleWait = TimeSpan.FromMilliseconds(200),
             OperationTimeout = TimeSpan.FromSeconds(10),
-            PrefetchCount = 8,
+            Prefetch = 8,
         };
         configure?.Invoke(options);
         return new ServiceBusJobQueue(options);

@@ -75,7 +75,7 @@ public sealed class RabbitMqAmqp10Broker : IAsyncLifetime
         LockRenewalInterval = null,
         IdleWait = TimeSpan.FromMilliseconds(300),
         OperationTimeout = TimeSpan.FromSeconds(60),
-        PrefetchCount = 16,
+        Prefetch = 16,
     };
 
     /// <summary>How many messages are ready in <paramref name="queue"/>.</summary>

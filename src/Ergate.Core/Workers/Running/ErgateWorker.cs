@@ -21,6 +21,7 @@ internal sealed class ErgateWorker(
     IOptions<ErgateOptions> options,
     IHostApplicationLifetime lifetime,
     WorkerHealth health,
+    TimeProvider time,
     ILogger<ErgateWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
@@ -44,7 +45,7 @@ internal sealed class ErgateWorker(
         }
 
         var signals = new WorkerSignals(stoppingToken, hardStop.Token);
-        var runner = new JobRunner(store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, TimeProvider.System, signals, logger);
+        var runner = new JobRunner(store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, time, signals, logger);
         var stopWhenIdle = _options.StopWhenIdle || runtime.StopWhenIdle;
         Log.WorkerStarted(logger, _options.MaxConcurrency, string.Join(", ", runtime.WorkflowNames));
 
@@ -90,7 +91,7 @@ internal sealed class ErgateWorker(
             catch (Exception ex)
             {
                 failures++;
-                var delay = Backoff.Delay(failures);
+                var delay = TransientRetry.Backoff.DelayAfter(failures);
                 Log.Retrying(logger, "Dequeuing", failures, delay, ex);
                 try
                 {

@@ -367,7 +367,7 @@ internal sealed class JobRunner(
         catch (Exception ex) when (!signals.HardStop.IsCancellationRequested)
         {
             var box = new StrongBox<Job?>();
-            var loaded = await Backoff.RetryAsync(
+            var loaded = await TransientRetry.RetryAsync(
                 static async s => s.box.Value = await s.store.GetAsync(s.id, s.token).ConfigureAwait(false),
                 (box, store, id: delivered.Id, token: signals.HardStop), ex, $"Reading the state of job {delivered.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false);
             if (!loaded)
@@ -422,7 +422,7 @@ internal sealed class JobRunner(
         }
         catch (Exception ex)
         {
-            if (await Backoff.RetryAsync(static s => s.store.UpdateAsync(s.job, s.token), (store, job, token: signals.HardStop), ex, $"Storing the state of job {job.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false))
+            if (await TransientRetry.RetryAsync(static s => s.store.UpdateAsync(s.job, s.token), (store, job, token: signals.HardStop), ex, $"Storing the state of job {job.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false))
             {
                 return true;
             }
@@ -454,7 +454,7 @@ internal sealed class JobRunner(
         }
         catch (Exception ex)
         {
-            await Backoff.RetryAsync(static s => s.settle(s.state, s.token), (settle, state, token: signals.HardStop), ex, $"{what} job {jobId}", logger, SettleAttempts, signals.HardStop).ConfigureAwait(false);
+            await TransientRetry.RetryAsync(static s => s.settle(s.state, s.token), (settle, state, token: signals.HardStop), ex, $"{what} job {jobId}", logger, SettleAttempts, signals.HardStop).ConfigureAwait(false);
         }
     }
 

@@ -3,20 +3,14 @@ using Microsoft.Extensions.Logging;
 namespace Ergate;
 
 /// <summary>
-/// Retries an operation on the store or queue with exponential backoff and jitter (100 ms
-/// doubling to 30 s), logging every failure, until it succeeds, the attempts run out, or the
-/// token fires. Only entered after a first failure, so the hot path pays nothing.
+/// Retries an operation on the store or queue by <see cref="Backoff"/> (100 ms doubling to 30 s,
+/// ±20 %), logging every failure, until it succeeds, the attempts run out, or the token fires.
+/// Only entered after a first failure, so the hot path pays nothing.
 /// </summary>
-internal static class Backoff
+internal static class TransientRetry
 {
-    private static readonly TimeSpan First = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan Longest = TimeSpan.FromSeconds(30);
-
-    public static TimeSpan Delay(int failures)
-    {
-        var ms = Math.Min(Longest.TotalMilliseconds, First.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20)));
-        return TimeSpan.FromMilliseconds(ms * (0.8 + (Random.Shared.NextDouble() * 0.4)));
-    }
+    /// <summary>The engine's backoff for a store or queue that fails.</summary>
+    public static readonly Backoff Backoff = Backoff.Exponential(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30));
 
     /// <returns>True when the operation eventually succeeded.</returns>
     public static async ValueTask<bool> RetryAsync<TState>(
@@ -31,7 +25,7 @@ internal static class Backoff
                 return false;
             }
 
-            var delay = Delay(failures);
+            var delay = Backoff.DelayAfter(failures);
             Log.Retrying(logger, what, failures, delay, error);
             try
             {
