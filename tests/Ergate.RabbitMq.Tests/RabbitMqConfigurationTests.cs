@@ -58,7 +58,7 @@ public sealed class RabbitMqConfigurationTests(RabbitMqFixture fixture)
             [
                 "Ergate:RabbitMq:Uri must be an amqp:// or amqps:// URI.",
                 "Ergate:RabbitMq:QueueName cannot be empty.",
-                "Ergate:RabbitMq:Prefetch must be at least 1 (or unset to follow Ergate:MaxConcurrency).",
+                "Ergate:RabbitMq:Prefetch must be from 1 to 65535 (or unset to follow Ergate:MaxConcurrency).",
                 "Ergate:RabbitMq:MaxPublishesInFlight must be at least 1.",
                 "Ergate:RabbitMq:ConsumerTimeout must be positive.",
             ],

@@ -31,7 +31,7 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
         Assert.Equal("configured", options.KeyPrefix);
         Assert.Equal(TimeSpan.FromSeconds(45), options.LeaseTime);
         Assert.Equal(TimeSpan.FromDays(1), options.FinishedJobTtl);
-        Assert.Equal(7, options.Prefetch);
+        Assert.Equal(14, options.Prefetch); // unset: twice Ergate:MaxConcurrency
         Assert.Equal(TimeSpan.FromSeconds(15), queue.LeaseRenewalInterval);
         Assert.Same(((RedisJobStateStore)services.GetRequiredService<IJobStateStore>()).Prefetch, queue.StatePrefetch);
     }
