@@ -13,6 +13,8 @@ namespace Ergate;
 /// </remarks>
 public abstract class JobDelivery
 {
+    // A delivery is made per message on the hot path: few fields, and the unreadable case in one.
+    private readonly UnreadableMessage? _unreadable;
     private CancellationTokenSource? _leaseLost;
 
     /// <summary>A delivery of <paramref name="job"/>.</summary>
@@ -22,7 +24,6 @@ public abstract class JobDelivery
     {
         ArgumentNullException.ThrowIfNull(job);
         Job = job;
-        MessageId = job.Id;
         DeliveryCount = deliveryCount;
     }
 
@@ -40,13 +41,10 @@ public abstract class JobDelivery
         if (JobSerializer.TryDeserialize(body, out var job, out var error))
         {
             Job = job;
-            MessageId = job.Id;
         }
         else
         {
-            UnreadableReason = error;
-            UnreadableBody = body.ToArray();
-            MessageId = string.IsNullOrEmpty(messageId) ? "(no message id)" : messageId;
+            _unreadable = new UnreadableMessage(error, body.ToArray(), messageId);
         }
 
         DeliveryCount = deliveryCount;
@@ -60,9 +58,7 @@ public abstract class JobDelivery
     protected JobDelivery(string unreadableReason, ReadOnlyMemory<byte> body, int deliveryCount, string? messageId)
     {
         ArgumentException.ThrowIfNullOrEmpty(unreadableReason);
-        UnreadableReason = unreadableReason;
-        UnreadableBody = body;
-        MessageId = string.IsNullOrEmpty(messageId) ? "(no message id)" : messageId;
+        _unreadable = new UnreadableMessage(unreadableReason, body, messageId);
         DeliveryCount = deliveryCount;
     }
 
@@ -70,13 +66,13 @@ public abstract class JobDelivery
     public Job? Job { get; }
 
     /// <summary>Why the message is not a job; null when it is one.</summary>
-    public string? UnreadableReason { get; }
+    public string? UnreadableReason => _unreadable?.Reason;
 
     /// <summary>The bytes of a message that is not a job, for the dead-letter destination; empty otherwise.</summary>
-    public ReadOnlyMemory<byte> UnreadableBody { get; }
+    public ReadOnlyMemory<byte> UnreadableBody => _unreadable?.Body ?? ReadOnlyMemory<byte>.Empty;
 
     /// <summary>The job's id, or the broker's id of a message that is not a job.</summary>
-    public string MessageId { get; }
+    public string MessageId => Job?.Id ?? _unreadable!.MessageId;
 
     /// <summary>
     /// How many times the queue has delivered this message, this delivery included (0 when the
@@ -151,6 +147,16 @@ public abstract class JobDelivery
 
     /// <summary>Fires <see cref="LeaseLost"/> (its callbacks run on the thread pool): the delivery is no longer this worker's.</summary>
     protected internal Task SignalLeaseLostAsync() => LeaseLostSource.CancelAsync();
+
+    /// <summary>What is kept of a message that is not a job.</summary>
+    private sealed class UnreadableMessage(string reason, ReadOnlyMemory<byte> body, string? messageId)
+    {
+        public string Reason { get; } = reason;
+
+        public ReadOnlyMemory<byte> Body { get; } = body;
+
+        public string MessageId { get; } = string.IsNullOrEmpty(messageId) ? "(no message id)" : messageId;
+    }
 
     private sealed class HandedOutDelivery(Job job, IJobQueue queue) : JobDelivery(job, deliveryCount: 0)
     {
