@@ -16,4 +16,16 @@ internal static class JobValue
         JsonElement element => element.Deserialize<T>(JobSerializer.Options),
         _ => JsonSerializer.SerializeToElement(value, value.GetType(), JobSerializer.Options).Deserialize<T>(JobSerializer.Options),
     };
+
+    /// <summary>A step's input for a parameter with a default value, which stands in for a missing or null input.</summary>
+    public static T ConvertInputOr<T>(object? value, T defaultValue) =>
+        IsMissing(value) ? defaultValue : Convert<T>(value)!;
+
+    /// <summary>A step's input for a parameter that cannot take none: a missing or null input is a <see cref="StepInputMissingException"/>.</summary>
+    public static T ConvertInput<T>(object? value, JobContext context) =>
+        IsMissing(value)
+            ? throw new StepInputMissingException(context.WorkflowName, context.StepName, typeof(T))
+            : Convert<T>(value)!;
+
+    private static bool IsMissing(object? value) => value is null or JsonElement { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined };
 }

@@ -65,8 +65,25 @@ internal sealed class StepBinding
                 Expression.Constant(parameter.Type),
                 Expression.Constant(parameter.ServiceKey, typeof(object))),
             parameter.Type),
-        _ => Expression.Call(typeof(JobValue), nameof(JobValue.Convert), [parameter.Type], Expression.Field(arguments, nameof(StepArguments.Input))),
+        _ when parameter.Info.HasDefaultValue => Expression.Call(
+            typeof(JobValue),
+            nameof(JobValue.ConvertInputOr),
+            [parameter.Type],
+            Expression.Field(arguments, nameof(StepArguments.Input)),
+            DefaultValueExpression(parameter)),
+        _ when parameter.AcceptsMissingInput => Expression.Call(typeof(JobValue), nameof(JobValue.Convert), [parameter.Type], Expression.Field(arguments, nameof(StepArguments.Input))),
+        _ => Expression.Call(
+            typeof(JobValue),
+            nameof(JobValue.ConvertInput),
+            [parameter.Type],
+            Expression.Field(arguments, nameof(StepArguments.Input)),
+            Expression.Field(arguments, nameof(StepArguments.Context))),
     };
+
+    private static Expression DefaultValueExpression(StepParameter parameter) =>
+        parameter.Info.DefaultValue is null or DBNull
+            ? Expression.Default(parameter.Type)
+            : Expression.Convert(Expression.Constant(parameter.Info.DefaultValue), parameter.Type);
 
     private static Expression AdaptResult(Expression call, Type returnType)
     {

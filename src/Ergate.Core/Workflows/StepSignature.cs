@@ -19,6 +19,14 @@ internal readonly record struct StepParameter(ParameterInfo Info, ParameterSourc
     public Type Type => Info.ParameterType;
 
     public bool IsService => Source is ParameterSource.Service or ParameterSource.KeyedService;
+
+    /// <summary>
+    /// True when the step can take no input here (it gets null): the parameter is a
+    /// <see cref="Nullable{T}"/> or a reference type not declared non-nullable.
+    /// </summary>
+    public bool AcceptsMissingInput =>
+        Nullable.GetUnderlyingType(Type) is not null
+        || (!Type.IsValueType && new NullabilityInfoContext().Create(Info).WriteState != NullabilityState.NotNull);
 }
 
 /// <summary>

@@ -300,7 +300,7 @@ internal sealed class JobRunner(
     private async ValueTask HandleStepErrorAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, Exception exception)
     {
         var policy = workflow.RetryPolicyOf(step, options.DefaultRetryPolicy);
-        if (!policy.AllowsRetry(job.Attempt, exception))
+        if (exception is StepInputMissingException || !policy.AllowsRetry(job.Attempt, exception))
         {
             Log.StepFailed(logger, job.Id, step.Name, job.Attempt, exception);
             var reason = $"Step '{step.Name}' failed on attempt {job.Attempt}: {exception.GetType().FullName}: {exception.Message}";
