@@ -376,7 +376,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
                     connection.ConnectionShutdownAsync += OnConnectionLostAsync;
                     connection.RecoverySucceededAsync += OnReconnectedAsync;
                     _connection = connection;
-                    _consumer = new JobConsumer(this, connection, _topology.WorkQueue, (ushort)(_options.Prefetch ?? new ErgateOptions().DefaultPrefetch), _logger);
+                    _consumer = new JobConsumer(this, connection, _topology.WorkQueue, (ushort)_options.PrefetchOrDefault(), _logger);
                     Volatile.Write(ref _publisher, new ConfirmedPublisher(connection, _options, _logger));
                 }
                 catch (BrokerUnreachableException ex) when (retryUntil - DateTimeOffset.UtcNow > _options.Reconnect.InitialDelay)

@@ -5,7 +5,7 @@ namespace Ergate.RabbitMq;
 /// section by <c>UseRabbitMq(...)</c>, for example <c>Ergate__RabbitMq__QueueName</c>. Values that cannot work
 /// stop the app's start, each named with its configuration key.
 /// </summary>
-public sealed class RabbitMqOptions
+public sealed class RabbitMqOptions : IPrefetchOptions
 {
     /// <summary>The configuration section these options are read from.</summary>
     public const string SectionName = "Ergate:RabbitMq";

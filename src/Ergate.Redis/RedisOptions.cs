@@ -5,7 +5,7 @@ namespace Ergate.Redis;
 /// (<c>appsettings.json</c>, environment variables such as <c>Ergate__Redis__ConnectionString</c>)
 /// and adjustable in code through <c>builder.UseRedis(connectionString, options =&gt; ...)</c>.
 /// </summary>
-public sealed class RedisOptions
+public sealed class RedisOptions : IPrefetchOptions
 {
     /// <summary>The configuration section these options are read from.</summary>
     public const string SectionName = "Ergate:Redis";

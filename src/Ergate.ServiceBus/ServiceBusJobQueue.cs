@@ -41,7 +41,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IAsyncDisposable
         _options = options.Clone();
         _connectionString = ServiceBusConnectionString.Parse(_options.ConnectionString!);
         QueueName = _options.QueueNameFor(_connectionString)!;
-        _prefetch = _options.Prefetch ?? new ErgateOptions().DefaultPrefetch;
+        _prefetch = _options.PrefetchOrDefault();
         _logger = logger ?? NullLogger<ServiceBusJobQueue>.Instance;
     }
 

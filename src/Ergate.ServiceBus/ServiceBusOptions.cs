@@ -7,7 +7,7 @@ namespace Ergate.ServiceBus;
 /// <c>Ergate:ServiceBus</c> configuration section by <c>UseServiceBus(...)</c>. Values that cannot work stop
 /// the app's start, each named with its configuration key.
 /// </summary>
-public sealed class ServiceBusOptions
+public sealed class ServiceBusOptions : IPrefetchOptions
 {
     /// <summary>The configuration section these options are read from.</summary>
     public const string SectionName = "Ergate:ServiceBus";

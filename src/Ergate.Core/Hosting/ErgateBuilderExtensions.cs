@@ -78,6 +78,8 @@ public static class ErgateBuilderExtensions
     /// and checks it with <typeparamref name="TValidator"/> when the app starts. Only the first
     /// call binds and registers the validator, so an adapter may call it from each of its
     /// <c>UseX</c> methods; changes made in code through the returned builder apply after configuration.
+    /// Options that fetch ahead (<see cref="IPrefetchOptions"/>) left without a prefetch get
+    /// <see cref="ErgateOptions.DefaultPrefetch"/> of the app's <see cref="ErgateOptions"/>.
     /// </summary>
     /// <typeparam name="TOptions">The options type.</typeparam>
     /// <typeparam name="TValidator">Its validator, which names the section.</typeparam>
@@ -94,6 +96,12 @@ public static class ErgateBuilderExtensions
 
         var validator = new TValidator();
         builder.Services.AddSingleton<IValidateOptions<TOptions>>(validator);
+        if (typeof(IPrefetchOptions).IsAssignableFrom(typeof(TOptions)))
+        {
+            options.PostConfigure<IOptions<ErgateOptions>>(static (adapter, ergate) =>
+                ((IPrefetchOptions)adapter).Prefetch ??= ergate.Value.DefaultPrefetch);
+        }
+
         return options.BindConfiguration(validator.SectionName).ValidateOnStart();
     }
 

@@ -35,8 +35,6 @@ public static class RabbitMqErgateBuilderExtensions
             options.Configure(configure);
         }
 
-        options.PostConfigure<IOptions<ErgateOptions>>((rabbit, ergate) =>
-            rabbit.Prefetch ??= Math.Min(ergate.Value.DefaultPrefetch, ushort.MaxValue));
         builder.AddConnectionHealthCheck("ergate-rabbitmq", "RabbitMQ", services => (services.GetRequiredService<IJobQueue>() as RabbitMqJobQueue)?.IsConnected);
         return builder.UseQueue(services => new RabbitMqJobQueue(
             services.GetRequiredService<IOptions<RabbitMqOptions>>().Value,

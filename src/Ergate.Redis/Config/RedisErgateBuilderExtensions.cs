@@ -32,11 +32,6 @@ public static class RedisErgateBuilderExtensions
         return builder.UseQueue(services =>
         {
             var options = services.GetRequiredService<IOptions<RedisOptions>>().Value;
-            if (options.Prefetch is null)
-            {
-                options.Prefetch = services.GetRequiredService<IOptions<ErgateOptions>>().Value.DefaultPrefetch;
-            }
-
             var queue = new RedisJobQueue(
                 services.GetRequiredService<RedisConnection>().Multiplexer,
                 options,

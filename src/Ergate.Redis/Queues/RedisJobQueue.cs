@@ -72,7 +72,7 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
         ConsumerName = string.IsNullOrWhiteSpace(options.ConsumerName)
             ? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}"
             : options.ConsumerName;
-        _batchSize = options.Prefetch ?? new ErgateOptions().DefaultPrefetch;
+        _batchSize = options.PrefetchOrDefault();
         _pollMs = (long)options.IdleWait.TotalMilliseconds;
         _claimIntervalMs = Math.Max(50, (long)(options.LeaseTime.TotalMilliseconds / 4));
         _acks = new RedisAckBatch(_database, _keys.Stream, GroupName, _batchSize);

@@ -39,9 +39,7 @@ public static class ServiceBusErgateBuilderExtensions
         builder.AddConnectionHealthCheck("ergate-servicebus", "Service Bus", services => (services.GetRequiredService<IJobQueue>() as ServiceBusJobQueue)?.IsConnected);
         return builder.UseQueue(services =>
         {
-            var options = services.GetRequiredService<IOptions<ServiceBusOptions>>().Value.Clone();
-            options.Prefetch ??= services.GetRequiredService<IOptions<ErgateOptions>>().Value.DefaultPrefetch;
-            return new ServiceBusJobQueue(options, services.GetService<ILogger<ServiceBusJobQueue>>());
+            return new ServiceBusJobQueue(services.GetRequiredService<IOptions<ServiceBusOptions>>().Value, services.GetService<ILogger<ServiceBusJobQueue>>());
         });
     }
 }
