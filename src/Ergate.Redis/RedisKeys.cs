@@ -44,6 +44,9 @@ internal sealed class RedisKeys
     /// <summary>The key holding a job's JSON state.</summary>
     public RedisKey Job(string jobId) => $"{_root}:job:{jobId}";
 
+    /// <summary>The key holding a job's run lease: the holder's name, expiring (see <see cref="IRunLeaseStore"/>).</summary>
+    public RedisKey RunLease(string jobId) => $"{_root}:lease:{jobId}";
+
     /// <summary>The index of the stored jobs of one workflow.</summary>
     public RedisKey Workflow(string workflowName) => $"{_root}:jobs:workflow:{workflowName}";
 }

@@ -47,7 +47,8 @@ public sealed class FakeClockTests
     {
         while (true)
         {
-            if (await app.StateStore.GetAsync("later", cancellationToken) is { Attempt: 2 } retry)
+            // Stored, and handed back to the queue (whose delay is measured from the fake clock's now).
+            if (await app.StateStore.GetAsync("later", cancellationToken) is { Attempt: 2 } retry && ((InMemoryJobQueue)app.Queue).DelayedCount == 1)
             {
                 return retry;
             }

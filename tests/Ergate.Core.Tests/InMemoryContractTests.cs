@@ -23,3 +23,5 @@ public sealed class InMemoryAcknowledgementContract() : AcknowledgementContract(
 public sealed class InMemoryStateStoreContract() : JobStateStoreContract(new InMemoryStoreFactory());
 
 public sealed class InMemoryStateQueryContract() : JobStateQueryContract(new InMemoryStoreFactory());
+
+public sealed class InMemoryRunLeaseContract() : RunLeaseContract(new InMemoryStoreFactory());

@@ -44,3 +44,6 @@ public sealed class RedisStateStoreContract(RedisServerFixture redis) : JobState
 
 [Collection(RedisCollection.Name)]
 public sealed class RedisStateQueryContract(RedisServerFixture redis) : JobStateQueryContract(new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisRunLeaseContract(RedisServerFixture redis) : RunLeaseContract(new RedisStoreFactory(redis));

@@ -33,18 +33,6 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
         Assert.Equal(TimeSpan.FromDays(1), options.FinishedJobTtl);
         Assert.Equal(14, options.Prefetch); // unset: twice Ergate:MaxConcurrency
         Assert.Equal(TimeSpan.FromSeconds(15), queue.LeaseRenewalInterval);
-        Assert.Same(((RedisJobStateStore)services.GetRequiredService<IJobStateStore>()).Prefetch, queue.StatePrefetch);
-    }
-
-    [Fact]
-    public async Task Queue_with_another_state_store_reads_no_states_ahead()
-    {
-        var builder = ErgateApp.CreateBuilder();
-
-        builder.UseRedisQueue(redis.ConnectionString);
-        await using var app = builder.Build();
-
-        Assert.Null(Assert.IsType<RedisJobQueue>(app.Queue).StatePrefetch);
     }
 
     [Fact]
@@ -74,8 +62,8 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
             $"--Ergate:Redis:KeyPrefix={options.KeyPrefix}",
             "--Ergate:Redis:IdleWait=00:00:00.2");
 
-        var redisQueue = Assert.IsType<RedisJobQueue>(queue);
-        Assert.Same(Assert.IsType<RedisJobStateStore>(store).Prefetch, redisQueue.StatePrefetch);
+        Assert.IsType<RedisJobQueue>(queue);
+        Assert.IsType<RedisJobStateStore>(store);
         Assert.Equal(JobStatus.Completed, stored?.Status);
         Assert.Equal(42, stored!.GetLastReturnValue<int>());
         Assert.Equal(JobStatus.Completed, (await redis.NewStore(options).GetAsync("by-configuration"))?.Status);

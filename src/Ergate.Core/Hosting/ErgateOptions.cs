@@ -33,6 +33,13 @@ public sealed class ErgateOptions
     public int MaxDeliveryCount { get; set; } = 10;
 
     /// <summary>
+    /// How long a job's run lease lasts unless renewed (default 30 s; see <see cref="IRunLeaseStore"/>).
+    /// A worker renews the leases of its running jobs every third of it; when a worker dies, its
+    /// jobs are free for another delivery after at most this long.
+    /// </summary>
+    public TimeSpan RunLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Stop the app once the queue reports idle and no job is in flight. For one-shot batch
     /// runs, examples and tests; <c>app.RunUntilIdle()</c> sets it.
     /// </summary>

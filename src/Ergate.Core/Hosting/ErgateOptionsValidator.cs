@@ -8,6 +8,7 @@ internal sealed class ErgateOptionsValidator() : SectionOptionsValidator<ErgateO
         Check(options.MaxConcurrency >= 1, nameof(options.MaxConcurrency), "must be at least 1"),
         Check(options.ShutdownTimeout >= TimeSpan.Zero, nameof(options.ShutdownTimeout), "cannot be negative"),
         Check(options.MaxDeliveryCount >= 0, nameof(options.MaxDeliveryCount), "cannot be negative (0 turns the limit off)"),
+        Check(options.RunLease >= TimeSpan.FromMilliseconds(300), nameof(options.RunLease), "must be at least 300 ms (it is renewed every third of it)"),
         Check(options.DefaultRetryPolicy is not null, nameof(options.DefaultRetryPolicy), "is required (RetryPolicy.None for no retries)"),
     ];
 }

@@ -62,6 +62,9 @@ public abstract class JobDelivery
         DeliveryCount = deliveryCount;
     }
 
+    /// <summary>The run lease the worker holds on the job while it runs this delivery, if the state store keeps run leases.</summary>
+    internal RunLeaseHold? RunLease { get; set; }
+
     /// <summary>The job the message carries; null when it is not a job (see <see cref="UnreadableReason"/>).</summary>
     public Job? Job { get; }
 

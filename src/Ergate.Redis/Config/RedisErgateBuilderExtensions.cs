@@ -29,23 +29,10 @@ public static class RedisErgateBuilderExtensions
         where TBuilder : IErgateBuilder
     {
         AddRedis(builder, connectionString, configure);
-        return builder.UseQueue(services =>
-        {
-            var options = services.GetRequiredService<IOptions<RedisOptions>>().Value;
-            var queue = new RedisJobQueue(
-                services.GetRequiredService<RedisConnection>().Multiplexer,
-                options,
-                services.GetService<ILogger<RedisJobQueue>>());
-
-            // With the Redis state store on the same keys, the queue reads the states of the jobs
-            // it fetches ahead, one MGET per batch instead of one GET per job.
-            if (services.GetRequiredService<IJobStateStore>() is RedisJobStateStore store && store.KeyPrefix == options.KeyPrefix)
-            {
-                queue.StatePrefetch = store.Prefetch;
-            }
-
-            return queue;
-        });
+        return builder.UseQueue(services => new RedisJobQueue(
+            services.GetRequiredService<RedisConnection>().Multiplexer,
+            services.GetRequiredService<IOptions<RedisOptions>>().Value,
+            services.GetService<ILogger<RedisJobQueue>>()));
     }
 
     /// <summary>Uses Redis as the job state store (see <see cref="RedisJobStateStore"/>).</summary>

@@ -83,12 +83,6 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
     /// <summary>This worker's name in the consumer group.</summary>
     public string ConsumerName { get; }
 
-    /// <summary>
-    /// Where to put the states of freshly read jobs, read ahead in one <c>MGET</c> per batch for
-    /// the state store of the same app; null (the default) reads nothing ahead.
-    /// </summary>
-    internal RedisStatePrefetch? StatePrefetch { get; set; }
-
     /// <inheritdoc />
     public TimeSpan? LeaseRenewalInterval => _options.LeaseTime / 3;
 
@@ -376,13 +370,6 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
         var streams = (RedisResult[])reply!;
         var entries = (RedisResult[])(streams[0].Length == 2 && streams.Length == 1 ? streams[0][1] : streams[1])!;
         var deliveries = Array.ConvertAll(entries, entry => ToDelivery((RedisValue)entry[0], (RedisResult[])entry[1]!, deliveryCount: 1));
-        if (StatePrefetch is { } prefetch)
-        {
-            // Before the jobs are handed out, so that every write of their state comes after it.
-            var ids = deliveries.Where(delivery => delivery.Job is not null).Select(delivery => delivery.Job!.Id).ToArray();
-            prefetch.Add(ids, await _database.StringGetAsync(Array.ConvertAll(ids, id => _keys.Job(id))).ConfigureAwait(false));
-        }
-
         foreach (var delivery in deliveries)
         {
             _buffer.Enqueue(delivery);

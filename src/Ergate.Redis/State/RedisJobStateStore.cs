@@ -8,32 +8,64 @@ namespace Ergate.Redis;
 /// status, by workflow; scored by creation time) for listings, newest first. A script writes
 /// the state and updates the indexes in one atomic step, so a listing never disagrees with the
 /// stored state. Finished jobs can expire (<see cref="RedisOptions.FinishedJobTtl"/>); the
-/// listings drop expired jobs as they come across them.
+/// listings drop expired jobs as they come across them. Run leases (<see cref="IRunLeaseStore"/>)
+/// are one expiring key per job, taken together with the read of the state by a script.
 /// </summary>
-public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery
+public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IRunLeaseStore
 {
-    // KEYS: job, all, workflow, one index per status. ARGV: json, id, score, status index, ttl (ms, 0 = none).
-    // A job already in its status's index (most writes: the step after a step) needs only the SET.
+    // KEYS: job, lease, all, workflow, one index per status. ARGV: json, id, score, status index, ttl (ms, 0 = none), finished (1/0).
+    // A finished state frees the job's run lease. A job already in its status's index (most
+    // writes: the step after a step) needs only the SET.
     private const string UpdateScript = """
         if tonumber(ARGV[5]) > 0 then
           redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
         else
           redis.call('SET', KEYS[1], ARGV[1])
         end
+        if ARGV[6] == '1' then
+          redis.call('DEL', KEYS[2])
+        end
         local status = tonumber(ARGV[4])
-        if redis.call('ZSCORE', KEYS[4 + status], ARGV[2]) then
+        if redis.call('ZSCORE', KEYS[5 + status], ARGV[2]) then
           return 0
         end
-        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
         redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
-        for i = 4, #KEYS do
-          if i - 4 == status then
+        redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
+        for i = 5, #KEYS do
+          if i - 5 == status then
             redis.call('ZADD', KEYS[i], ARGV[3], ARGV[2])
           else
             redis.call('ZREM', KEYS[i], ARGV[2])
           end
         end
         return 1
+        """;
+
+    // KEYS: job, lease. ARGV: holder, duration (ms). Returns {state} when taken, {state, holder, pttl} when another holder has it.
+    private const string TakeLeaseScript = """
+        local state = redis.call('GET', KEYS[1])
+        local holder = redis.call('GET', KEYS[2])
+        if holder and holder ~= ARGV[1] then
+          return {state, holder, redis.call('PTTL', KEYS[2])}
+        end
+        redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+        return {state}
+        """;
+
+    // KEYS: lease. ARGV: holder, duration (ms). 1 when renewed.
+    private const string RenewLeaseScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        end
+        return 0
+        """;
+
+    // KEYS: lease. ARGV: holder.
+    private const string ReleaseLeaseScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          return redis.call('DEL', KEYS[1])
+        end
+        return 0
         """;
 
     private const int MinPageSize = 100;
@@ -52,26 +84,19 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery
         new RedisOptionsValidator().ThrowIfInvalid(options);
         _database = connection.GetDatabase();
         _keys = new RedisKeys(options);
-        KeyPrefix = options.KeyPrefix;
         _finishedTtlMs = (long)(options.FinishedJobTtl?.TotalMilliseconds ?? 0);
     }
-
-    /// <summary>States read ahead by a queue on the same connection and key prefix (see <see cref="RedisStatePrefetch"/>).</summary>
-    internal RedisStatePrefetch Prefetch { get; } = new();
-
-    /// <summary>The key prefix this store writes under.</summary>
-    internal string KeyPrefix { get; }
 
     /// <inheritdoc />
     public async ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        Prefetch.Forget(job.Id);
-        var keys = new RedisKey[3 + _keys.StatusIndexes.Length];
+        var keys = new RedisKey[4 + _keys.StatusIndexes.Length];
         keys[0] = _keys.Job(job.Id);
-        keys[1] = _keys.AllJobs;
-        keys[2] = _keys.Workflow(job.WorkflowName);
-        _keys.StatusIndexes.CopyTo(keys, 3);
+        keys[1] = _keys.RunLease(job.Id);
+        keys[2] = _keys.AllJobs;
+        keys[3] = _keys.Workflow(job.WorkflowName);
+        _keys.StatusIndexes.CopyTo(keys, 4);
         await _database.ScriptEvaluateAsync(UpdateScript, keys,
         [
             JobSerializer.Serialize(job),
@@ -79,23 +104,48 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery
             job.CreatedAt.ToUnixTimeMilliseconds(),
             RedisKeys.StatusIndex(job.Status),
             job.Status.IsFinished() ? _finishedTtlMs : 0,
+            job.Status.IsFinished() ? 1 : 0,
         ]).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     /// <exception cref="InvalidDataException">What is stored under the job's key is not a job.</exception>
-    public ValueTask<Job?> GetAsync(string jobId, CancellationToken cancellationToken = default)
+    public async ValueTask<Job?> GetAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);
-        return Prefetch.TryTake(jobId, out var prefetched)
-            ? ValueTask.FromResult<Job?>(prefetched.IsNull ? null : Read(jobId, prefetched))
-            : ReadAsync(jobId);
-    }
-
-    private async ValueTask<Job?> ReadAsync(string jobId)
-    {
         var stored = await _database.StringGetAsync(_keys.Job(jobId)).ConfigureAwait(false);
         return stored.IsNull ? null : Read(jobId, stored);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">What is stored under the job's key is not a job.</exception>
+    public async ValueTask<RunLease> TakeRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentNullException.ThrowIfNull(holder);
+        var reply = (RedisResult[])(await _database.ScriptEvaluateAsync(
+            TakeLeaseScript, [_keys.Job(jobId), _keys.RunLease(jobId)], [holder, (long)duration.TotalMilliseconds]).ConfigureAwait(false))!;
+        var state = reply.Length > 0 && !reply[0].IsNull ? Read(jobId, (RedisValue)reply[0]) : null;
+        return reply.Length < 3
+            ? new RunLease(true, state)
+            : new RunLease(false, state, (string?)reply[1], TimeSpan.FromMilliseconds(Math.Max(0, (long)reply[2])));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> RenewRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentNullException.ThrowIfNull(holder);
+        return (long)await _database.ScriptEvaluateAsync(
+            RenewLeaseScript, [_keys.RunLease(jobId)], [holder, (long)duration.TotalMilliseconds]).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ReleaseRunLeaseAsync(string jobId, string holder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentNullException.ThrowIfNull(holder);
+        await _database.ScriptEvaluateAsync(ReleaseLeaseScript, [_keys.RunLease(jobId)], [holder]).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -64,4 +64,19 @@ internal static partial class Log
 
     [LoggerMessage(1020, LogLevel.Warning, "Job {JobId}: the lease is lost, so the state at step {CurrentStep} is not stored; the job's new holder runs that step again")]
     public static partial void NotStoredLeaseLost(ILogger logger, string jobId, int currentStep);
+
+    [LoggerMessage(1030, LogLevel.Warning, "The state store {Store} keeps no run leases (IRunLeaseStore): a job whose message arrives twice can run in two places at once")]
+    public static partial void NoRunLeases(ILogger logger, string store);
+
+    [LoggerMessage(1031, LogLevel.Information, "Job {JobId} is running elsewhere ({Holder}); this copy of its message comes back in {Delay} and settles or resumes it then")]
+    public static partial void HeldElsewhere(ILogger logger, string jobId, string? holder, TimeSpan delay);
+
+    [LoggerMessage(1032, LogLevel.Warning, "Renewing the run lease of job {JobId} failed; retrying at the next renewal")]
+    public static partial void RunLeaseRenewalFailed(ILogger logger, string jobId, Exception exception);
+
+    [LoggerMessage(1033, LogLevel.Warning, "Job {JobId}: its run lease expired and was not renewed; its step is cancelled, nothing more is stored, and the job goes back to the queue (whoever holds the lease now resumes it)")]
+    public static partial void RunLeaseLost(ILogger logger, string jobId);
+
+    [LoggerMessage(1034, LogLevel.Warning, "Job {JobId}: releasing its run lease failed; it expires by itself within {Duration}")]
+    public static partial void RunLeaseNotReleased(ILogger logger, string jobId, TimeSpan duration, Exception exception);
 }

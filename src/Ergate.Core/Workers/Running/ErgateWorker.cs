@@ -9,8 +9,8 @@ namespace Ergate;
 
 /// <summary>
 /// The worker loop, hosted as a background service: <see cref="ErgateOptions.MaxConcurrency"/>
-/// lanes each dequeue and run one job at a time; a renewal loop keeps the leases of running
-/// jobs alive; shutdown stops dequeuing, lets running steps finish within the shutdown timeout
+/// lanes each dequeue and run one job at a time; renewal loops keep the delivery leases and the
+/// run leases of running jobs alive; shutdown stops dequeuing, lets running steps finish within the shutdown timeout
 /// and hands unfinished jobs back to the queue.
 /// </summary>
 internal sealed class ErgateWorker(
@@ -45,7 +45,13 @@ internal sealed class ErgateWorker(
         }
 
         var signals = new WorkerSignals(stoppingToken, hardStop.Token);
-        var runner = new JobRunner(store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, time, signals, logger);
+        var leases = store is IRunLeaseStore leaseStore ? new RunLeaseKeeper(leaseStore, _options.RunLease, time, logger) : null;
+        if (leases is null)
+        {
+            Log.NoRunLeases(logger, store.GetType().Name);
+        }
+
+        var runner = new JobRunner(store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, time, signals, leases, logger);
         var stopWhenIdle = _options.StopWhenIdle || runtime.StopWhenIdle;
         Log.WorkerStarted(logger, _options.MaxConcurrency, string.Join(", ", runtime.WorkflowNames));
 
@@ -58,9 +64,10 @@ internal sealed class ErgateWorker(
         }
 
         var renewal = leaseRenewalInterval is { } interval ? RenewLeasesAsync(interval, hardStop.Token) : Task.CompletedTask;
+        var runLeaseRenewal = leases?.RenewAsync(hardStop.Token) ?? Task.CompletedTask;
         await Task.WhenAll(lanes).ConfigureAwait(false);
         await hardStop.CancelAsync().ConfigureAwait(false);
-        await renewal.ConfigureAwait(false);
+        await Task.WhenAll(renewal, runLeaseRenewal).ConfigureAwait(false);
 
         await RunHooksAsync(runtime.StoppedHooks, CancellationToken.None).ConfigureAwait(false);
         Log.WorkerStopped(logger);

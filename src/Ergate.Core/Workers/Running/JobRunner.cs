@@ -16,7 +16,11 @@ namespace Ergate;
 /// (3) the delivery is settled (exactly one of complete, abandon or dead-letter) only after the
 ///     state it reflects is stored, so a crash before that redelivers and resumes at (1);
 /// (4) once the delivery's lease is lost, nothing more is stored or settled: the job's new
-///     holder owns its state.
+///     holder owns its state. Once the job's run lease is lost, nothing more is stored and the
+///     delivery goes back to the queue.
+/// A store with run leases (<see cref="IRunLeaseStore"/>) lets one run at a time hold a job:
+/// checkpoint 1 takes the lease with the stored state, and a copy of a job that another run
+/// holds goes back to the queue until the lease is free, then resumes or settles.
 /// </remarks>
 internal sealed class JobRunner(
     IJobStateStore store,
@@ -25,6 +29,7 @@ internal sealed class JobRunner(
     ErgateOptions options,
     TimeProvider time,
     WorkerSignals signals,
+    RunLeaseKeeper? leases,
     ILogger logger)
 {
     private const int SettleAttempts = 5;
@@ -42,16 +47,33 @@ internal sealed class JobRunner(
             return;
         }
 
-        // Checkpoint 1: resume from the stored state.
+        // Checkpoint 1: resume from the stored state, holding the job's run lease.
         var job = await LoadAsync(delivery, delivered).ConfigureAwait(false);
         if (job is null)
         {
             return;
         }
 
+        try
+        {
+            await RunLoadedAsync(delivery, job, leased).ConfigureAwait(false);
+        }
+        finally
+        {
+            delivery.RunLease?.Dispose();
+        }
+    }
+
+    private async ValueTask RunLoadedAsync(JobDelivery delivery, Job job, bool leased)
+    {
         if (job.Status.IsFinished())
         {
             Log.AlreadyFinished(logger, job.Id, job.Status);
+            if (delivery.RunLease is { } hold)
+            {
+                await leases!.ReleaseAsync(hold).ConfigureAwait(false);
+            }
+
             await SettleFinishedAsync(delivery, job).ConfigureAwait(false);
             return;
         }
@@ -94,8 +116,10 @@ internal sealed class JobRunner(
 
     private async ValueTask RunStepsAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, bool leased)
     {
-        // A queue with leases gets a token per run that also fires when the lease is lost.
-        using var leaseOrShutdown = leased ? CancellationTokenSource.CreateLinkedTokenSource(signals.HardStop, delivery.LeaseLost) : null;
+        // A run with leases gets a token that also fires when the delivery's or the job's lease is lost.
+        using var leaseOrShutdown = leased || delivery.RunLease is not null
+            ? CancellationTokenSource.CreateLinkedTokenSource(signals.HardStop, leased ? delivery.LeaseLost : default, delivery.RunLease?.Lost ?? default)
+            : null;
         var arguments = new StepArguments
         {
             CancellationToken = leaseOrShutdown?.Token ?? signals.HardStop,
@@ -121,6 +145,12 @@ internal sealed class JobRunner(
             {
                 // Checkpoint 4: the job is another worker's now.
                 Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
+                return;
+            }
+            catch (OperationCanceledException) when (delivery.RunLease?.IsLost == true)
+            {
+                Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
+                await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (signals.HardStop.IsCancellationRequested)
@@ -243,7 +273,7 @@ internal sealed class JobRunner(
         var delay = Task.Delay(RunningStatusDelay, time, stepEnded.Token);
         var first = await Task.WhenAny(step, delay).ConfigureAwait(false);
         await stepEnded.CancelAsync().ConfigureAwait(false);
-        if (first == step || delivery.IsLeaseLost)
+        if (first == step || delivery.IsLeaseLost || delivery.RunLease?.IsLost == true)
         {
             return;
         }
@@ -357,28 +387,53 @@ internal sealed class JobRunner(
         ? DeadLetterAsync(delivery, job, job.Error?.Message ?? "The job failed.")
         : CompleteAsync(delivery, job);
 
-    /// <summary>Reads the stored state; a redelivered job resumes from it. Null when the store stayed unreachable until shutdown (the job was handed back).</summary>
+    /// <summary>
+    /// Reads the stored state, which a redelivered job resumes from, taking the job's run lease
+    /// with it when the store keeps leases. Null when the run ends here: another run holds the
+    /// job, or the store stayed unreachable until shutdown (the job was handed back either way).
+    /// </summary>
     private async ValueTask<Job?> LoadAsync(JobDelivery delivery, Job delivered)
     {
+        var holder = leases?.NewHolder();
+        RunLease lease;
         try
         {
-            return await store.GetAsync(delivered.Id, signals.HardStop).ConfigureAwait(false) ?? delivered;
+            lease = await ReadAsync(delivered.Id, holder, signals.HardStop).ConfigureAwait(false);
         }
         catch (Exception ex) when (!signals.HardStop.IsCancellationRequested)
         {
-            var box = new StrongBox<Job?>();
+            var box = new StrongBox<RunLease>();
             var loaded = await TransientRetry.RetryAsync(
-                static async s => s.box.Value = await s.store.GetAsync(s.id, s.token).ConfigureAwait(false),
-                (box, store, id: delivered.Id, token: signals.HardStop), ex, $"Reading the state of job {delivered.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false);
+                static async s => s.box.Value = await s.runner.ReadAsync(s.id, s.holder, s.token).ConfigureAwait(false),
+                (box, runner: this, id: delivered.Id, holder, token: signals.HardStop), ex, $"Reading the state of job {delivered.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false);
             if (!loaded)
             {
                 await HandBackAsync(delivery, delivered, TimeSpan.Zero).ConfigureAwait(false);
                 return null;
             }
 
-            return box.Value ?? delivered;
+            lease = box.Value!;
         }
+
+        var job = lease.StoredJob ?? delivered;
+        if (lease.Taken && holder is not null)
+        {
+            delivery.RunLease = leases!.Hold(job.Id, holder);
+        }
+        else if (!lease.Taken && !job.Status.IsFinished())
+        {
+            var delay = TimeSpan.FromTicks(Math.Clamp(lease.ExpiresIn.Ticks, TimeSpan.TicksPerSecond, leases!.Duration.Ticks));
+            Log.HeldElsewhere(logger, job.Id, lease.Holder, delay);
+            await HandBackAsync(delivery, delivered, delay).ConfigureAwait(false);
+            return null;
+        }
+
+        return job;
     }
+
+    private async ValueTask<RunLease> ReadAsync(string jobId, string? holder, CancellationToken cancellationToken) => holder is null
+        ? new RunLease(true, await store.GetAsync(jobId, cancellationToken).ConfigureAwait(false))
+        : await leases!.TakeAsync(jobId, holder, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Waits for a job that arrived before its start time (a queue that does not delay); false when shutdown came first and the job was handed back.</summary>
     private async ValueTask<bool> WaitUntilDueAsync(JobDelivery delivery, Job job)
@@ -415,6 +470,13 @@ internal sealed class JobRunner(
             return false;
         }
 
+        if (delivery.RunLease?.IsLost == true)
+        {
+            Log.NotStoredLeaseLost(logger, job.Id, job.CurrentStep);
+            await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
+            return false;
+        }
+
         try
         {
             await store.UpdateAsync(job, signals.HardStop).ConfigureAwait(false);
@@ -435,8 +497,16 @@ internal sealed class JobRunner(
     private ValueTask CompleteAsync(JobDelivery delivery, Job job) =>
         SettleAsync(static (s, ct) => s.CompleteAsync(ct), delivery, "Completing", job.Id);
 
-    private ValueTask HandBackAsync(JobDelivery delivery, Job job, TimeSpan delay) =>
-        SettleAsync(static (s, ct) => s.delivery.AbandonAsync(s.job, s.delay, ct), (delivery, job, delay), "Handing back", job.Id);
+    /// <summary>Gives up the job's run lease (unless it is lost already), then hands the delivery back to the queue.</summary>
+    private async ValueTask HandBackAsync(JobDelivery delivery, Job job, TimeSpan delay)
+    {
+        if (delivery.RunLease is { IsLost: false } hold)
+        {
+            await leases!.ReleaseAsync(hold).ConfigureAwait(false);
+        }
+
+        await SettleAsync(static (s, ct) => s.delivery.AbandonAsync(s.job, s.delay, ct), (delivery, job, delay), "Handing back", job.Id).ConfigureAwait(false);
+    }
 
     private ValueTask DeadLetterAsync(JobDelivery delivery, Job? job, string reason)
     {

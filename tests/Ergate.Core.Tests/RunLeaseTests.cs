@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace Ergate.Core.Tests;
+
+/// <summary>One run per job whatever the duplicates: run leases taken with the stored state, deferred copies, dead holders, lost leases.</summary>
+public sealed class RunLeaseTests
+{
+    private readonly ConcurrentDictionary<string, int> _runs = new();
+    private readonly Journal _journal = new();
+
+    private Workflow SlowSteps(string name, params string[] steps)
+    {
+        var workflow = new Workflow(name);
+        foreach (var step in steps)
+        {
+            workflow.Step(step, async (CancellationToken cancellationToken) =>
+            {
+                _runs.AddOrUpdate(step, 1, (_, runs) => runs + 1);
+                await Task.Delay(150, cancellationToken);
+            });
+        }
+
+        return workflow;
+    }
+
+    private static Action<ErgateAppBuilder> RunLease(TimeSpan duration, Action<ErgateAppBuilder>? more = null) => builder =>
+    {
+        builder.Services.Configure<ErgateOptions>(options => options.RunLease = duration);
+        more?.Invoke(builder);
+    };
+
+    [Fact]
+    public async Task One_job_enqueued_five_times_across_three_workers_runs_every_step_once()
+    {
+        var queue = new InMemoryJobQueue();
+        var store = new InMemoryJobStateStore();
+        var workers = Enumerable.Range(0, 3)
+            .Select(_ => TestApp.Create(queue, store, RunLease(TimeSpan.FromSeconds(1)), SlowSteps("dup", "one", "two", "three")))
+            .ToArray();
+        for (var copy = 0; copy < 5; copy++)
+        {
+            await queue.EnqueueAsync(new Job("dup-1", "dup"));
+        }
+
+        await Task.WhenAll(workers.Select(worker => worker.RunUntilIdleAsync()));
+
+        Assert.Equal(new Dictionary<string, int> { ["one"] = 1, ["two"] = 1, ["three"] = 1 }, _runs.OrderBy(run => run.Key).ToDictionary());
+        Assert.Equal(JobStatus.Completed, (await store.GetAsync("dup-1"))!.Status);
+        Assert.Equal(0, queue.ReadyCount + queue.DelayedCount);
+        Assert.Empty(queue.DeadLetters);
+    }
+
+    [Fact]
+    public async Task A_copy_arriving_after_completion_is_settled_without_running()
+    {
+        var queue = new InMemoryJobQueue();
+        var store = new InMemoryJobStateStore();
+        await using (var first = TestApp.Create(queue, store, null, SlowSteps("late", "only")))
+        {
+            await first.RunUntilIdleAsync(new Job("late-1", "late"));
+        }
+
+        await using var second = TestApp.Create(queue, store, null, SlowSteps("late", "only"));
+        await second.RunUntilIdleAsync(new Job("late-1", "late"));
+
+        Assert.Equal(1, _runs["only"]);
+        Assert.Equal(JobStatus.Completed, (await store.GetAsync("late-1"))!.Status);
+        Assert.Equal(0, queue.ReadyCount + queue.DelayedCount);
+        Assert.Empty(queue.DeadLetters);
+    }
+
+    [Fact]
+    public async Task A_job_held_by_a_dead_worker_runs_once_its_lease_expires()
+    {
+        var queue = new InMemoryJobQueue();
+        var store = new InMemoryJobStateStore();
+        await store.UpdateAsync(new Job("orphan", "held"));
+        Assert.True((await store.TakeRunLeaseAsync("orphan", "worker-that-died", TimeSpan.FromSeconds(1.5))).Taken);
+        await using var app = TestApp.Create(queue, store, RunLease(TimeSpan.FromSeconds(1)), SlowSteps("held", "only"));
+        var started = TimeProvider.System.GetTimestamp();
+
+        await app.RunUntilIdleAsync(new Job("orphan", "held"));
+
+        Assert.Equal(1, _runs["only"]);
+        Assert.Equal(JobStatus.Completed, (await app.StoredAsync("orphan")).Status);
+        Assert.True(TimeProvider.System.GetElapsedTime(started) >= TimeSpan.FromSeconds(1.4), "The job ran before the dead worker's lease expired.");
+    }
+
+    [Fact]
+    public async Task A_run_whose_lease_is_lost_stops_stores_nothing_and_the_job_runs_again()
+    {
+        var queue = new InMemoryJobQueue();
+        var store = new FirstRenewalFailsStore(new InMemoryJobStateStore(), _journal);
+        var workflow = new Workflow("lost");
+        var attempts = 0;
+        workflow.Step("slow", async (CancellationToken cancellationToken) =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    _journal.Add("slow cancelled");
+                    throw;
+                }
+            }
+
+            _journal.Add("slow ran");
+        });
+        workflow.Step("after", () => _journal.Add("after ran"));
+        await using var app = TestApp.Create(queue, store, RunLease(TimeSpan.FromMilliseconds(300)), workflow);
+
+        await app.RunUntilIdleAsync(new Job("lost-1", "lost"));
+
+        var entries = _journal.Entries.Where(entry => !entry.StartsWith("store Running step=0", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(["slow cancelled", "slow ran", "store Running step=1", "after ran", "store Completed step=2"], entries);
+        Assert.Equal(JobStatus.Completed, (await app.StoredAsync("lost-1")).Status);
+    }
+
+    [Fact]
+    public async Task A_store_without_run_leases_is_reported_once_at_start()
+    {
+        var queue = new InMemoryJobQueue();
+        var store = new StoreWithoutLeases(new InMemoryJobStateStore());
+        await using var app = TestApp.Create(queue, store, builder => builder.Logging.AddFakeLogging(), SlowSteps("plain", "only"));
+
+        var logs = app.Services.GetFakeLogCollector();
+
+        await app.RunUntilIdleAsync(new Job("plain-1", "plain"), new Job("plain-2", "plain"));
+
+        var warning = Assert.Single(logs.GetSnapshot(), record => record.Id.Id == 1030);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains(nameof(StoreWithoutLeases), warning.Message, StringComparison.Ordinal);
+        Assert.Equal(JobStatus.Completed, (await store.GetAsync("plain-2"))!.Status);
+    }
+
+    /// <summary>A store with only the two required members.</summary>
+    private sealed class StoreWithoutLeases(IJobStateStore inner) : IJobStateStore
+    {
+        public ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default) => inner.UpdateAsync(job, cancellationToken);
+
+        public ValueTask<Job?> GetAsync(string jobId, CancellationToken cancellationToken = default) => inner.GetAsync(jobId, cancellationToken);
+    }
+
+    /// <summary>A lease store whose first renewal reports the lease gone (as when the lease expired during a long pause), journaling every write.</summary>
+    private sealed class FirstRenewalFailsStore(InMemoryJobStateStore inner, Journal journal) : IJobStateStore, IRunLeaseStore
+    {
+        private int _renewals;
+
+        public ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default)
+        {
+            journal.Add($"store {job.Status} step={job.CurrentStep}");
+            return inner.UpdateAsync(job, cancellationToken);
+        }
+
+        public ValueTask<Job?> GetAsync(string jobId, CancellationToken cancellationToken = default) => inner.GetAsync(jobId, cancellationToken);
+
+        public ValueTask<RunLease> TakeRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default) =>
+            inner.TakeRunLeaseAsync(jobId, holder, duration, cancellationToken);
+
+        public ValueTask<bool> RenewRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref _renewals) == 1 ? ValueTask.FromResult(false) : inner.RenewRunLeaseAsync(jobId, holder, duration, cancellationToken);
+
+        public ValueTask ReleaseRunLeaseAsync(string jobId, string holder, CancellationToken cancellationToken = default) =>
+            inner.ReleaseRunLeaseAsync(jobId, holder, cancellationToken);
+    }
+}
