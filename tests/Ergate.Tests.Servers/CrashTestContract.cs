@@ -5,9 +5,10 @@ namespace Ergate.Tests.Servers;
 
 /// <summary>
 /// The crash tests every broker adapter passes with <see cref="CrashTestHarness"/>: worker
-/// processes (Ergate.Tests.CrashWorker) SIGKILLed at random over 2,000 jobs, and a server
-/// restart in the middle of a run. Every job must end completed and no step whose completion
-/// was stored may run again. An adapter opts in with a subclass that starts its servers.
+/// processes (Ergate.Tests.CrashWorker) SIGKILLed at random over 2,000 jobs, a server restart
+/// in the middle of a run, and every job enqueued five times over three workers. Every job must
+/// end completed and no step whose completion was stored may run again. An adapter opts in with
+/// a subclass that starts its servers.
 /// </summary>
 public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -100,18 +101,66 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
         Assert.Empty(report.RerunsAfterStored);
     }
 
-    private CrashTestHarness NewHarness() =>
-        new(CrashTestHarness.FindWorkerDll("Ergate.Tests.CrashWorker"), WorkerArguments());
+    /// <summary>
+    /// Each job enqueued five times (a producer retrying, a publish repeated after a lost
+    /// confirm) over three workers: every step runs exactly once, the copies are settled without
+    /// running, and so is a copy that arrives after the job completed.
+    /// </summary>
+    [Fact]
+    public async Task Copies_of_a_job_across_three_workers_run_every_step_once()
+    {
+        const int jobCount = 20;
+        const int copies = 5;
+        await EnqueueAsync(jobCount, copies);
+        await using var harness = NewHarness("--stepDelayMs", "300", "--Ergate:RunLease=00:00:03", "--Logging:LogLevel:Ergate.ErgateWorker=Debug");
+        var lateCopiesSent = false;
+        var settleDeadline = DateTime.MaxValue;
 
-    private async Task EnqueueAsync(int jobCount)
+        var report = await harness.RunAsync(
+            workerCount: 3,
+            isDone: async () =>
+            {
+                if (!lateCopiesSent)
+                {
+                    if (!await AllCompletedAsync(jobCount))
+                    {
+                        return false;
+                    }
+
+                    await EnqueueAsync(jobCount, copies: 1);
+                    lateCopiesSent = true;
+                    settleDeadline = DateTime.UtcNow.AddSeconds(30);
+                }
+
+                // Every copy that did not run says so once when it is settled (event 1014); a
+                // copy that ran instead never does, so the wait for them is bounded.
+                return harness.CountWorkerOutput("[1014]") >= jobCount * copies || DateTime.UtcNow > settleDeadline;
+            },
+            killEvery: null,
+            timeout: Timeout);
+
+        output.WriteLine($"{AdapterName} duplicates test: {report}");
+        await AssertEveryJobCompletedAsync(jobCount);
+        Assert.Equal(0, report.DuplicateStepRuns);
+        Assert.Equal(jobCount * 3, report.StepRuns);
+        Assert.Equal(jobCount * copies, harness.CountWorkerOutput("[1014]"));
+    }
+
+    private CrashTestHarness NewHarness(params string[] moreArguments) =>
+        new(CrashTestHarness.FindWorkerDll("Ergate.Tests.CrashWorker"), [.. WorkerArguments(), .. moreArguments]);
+
+    private async Task EnqueueAsync(int jobCount, int copies = 1)
     {
         var queue = CreateProducerQueue();
         try
         {
-            var enqueues = new Task[jobCount];
-            for (var i = 0; i < jobCount; i++)
+            var enqueues = new List<Task>(jobCount * copies);
+            for (var copy = 0; copy < copies; copy++)
             {
-                enqueues[i] = queue.EnqueueAsync(new Job($"crash-{i:0000}", "crash")).AsTask();
+                for (var i = 0; i < jobCount; i++)
+                {
+                    enqueues.Add(queue.EnqueueAsync(new Job($"crash-{i:0000}", "crash")).AsTask());
+                }
             }
 
             await Task.WhenAll(enqueues);

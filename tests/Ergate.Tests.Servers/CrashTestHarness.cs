@@ -47,6 +47,18 @@ public sealed class CrashTestHarness : IAsyncDisposable
     /// <summary>Where the workers write their trails (and their console output).</summary>
     public string TrailFolder { get; }
 
+    /// <summary>How many times <paramref name="text"/> occurs in the workers' console output so far (their logs).</summary>
+    public int CountWorkerOutput(string text) =>
+        Directory.EnumerateFiles(TrailFolder, "worker-*.out")
+            .Sum(file => ReadShared(file).Split(text).Length - 1);
+
+    private static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     /// <summary>
     /// Finds a worker program built next to the calling test project: the same configuration
     /// and target framework folder under <c>tests/&lt;projectName&gt;/bin</c>.
