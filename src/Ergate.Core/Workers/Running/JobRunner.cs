@@ -69,10 +69,7 @@ internal sealed class JobRunner(
         if (job.Status.IsFinished())
         {
             Log.AlreadyFinished(logger, job.Id, job.Status);
-            if (delivery.RunLease is { } hold)
-            {
-                await leases!.ReleaseAsync(hold).ConfigureAwait(false);
-            }
+            await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
 
             await SettleFinishedAsync(delivery, job).ConfigureAwait(false);
             return;
@@ -145,6 +142,7 @@ internal sealed class JobRunner(
             {
                 // Checkpoint 4: the job is another worker's now.
                 Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
+                await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (delivery.RunLease?.IsLost == true)
@@ -467,6 +465,7 @@ internal sealed class JobRunner(
         if (delivery.IsLeaseLost)
         {
             Log.NotStoredLeaseLost(logger, job.Id, job.CurrentStep);
+            await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
             return false;
         }
 
@@ -494,17 +493,22 @@ internal sealed class JobRunner(
         return false;
     }
 
-    private ValueTask CompleteAsync(JobDelivery delivery, Job job) =>
-        SettleAsync(static (s, ct) => s.CompleteAsync(ct), delivery, "Completing", job.Id);
-
-    /// <summary>Gives up the job's run lease (unless it is lost already), then hands the delivery back to the queue.</summary>
-    private async ValueTask HandBackAsync(JobDelivery delivery, Job job, TimeSpan delay)
+    /// <summary>Gives up the job's run lease, unless it is lost already: the run stores nothing more, so the job's next delivery may run it at once.</summary>
+    private async ValueTask ReleaseRunLeaseAsync(JobDelivery delivery)
     {
         if (delivery.RunLease is { IsLost: false } hold)
         {
             await leases!.ReleaseAsync(hold).ConfigureAwait(false);
         }
+    }
 
+    private ValueTask CompleteAsync(JobDelivery delivery, Job job) =>
+        SettleAsync(static (s, ct) => s.CompleteAsync(ct), delivery, "Completing", job.Id);
+
+    /// <summary>Gives up the job's run lease, then hands the delivery back to the queue.</summary>
+    private async ValueTask HandBackAsync(JobDelivery delivery, Job job, TimeSpan delay)
+    {
+        await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
         await SettleAsync(static (s, ct) => s.delivery.AbandonAsync(s.job, s.delay, ct), (delivery, job, delay), "Handing back", job.Id).ConfigureAwait(false);
     }
 
