@@ -22,9 +22,10 @@ public sealed class RedisQueueFactory(RedisServerFixture redis) : JobQueueFactor
 }
 
 /// <summary>Redis stores, each on keys of its own, for the store contracts.</summary>
-public sealed class RedisStoreFactory(RedisServerFixture redis) : JobStateStoreFactory
+public sealed class RedisStoreFactory(RedisServerFixture redis) : JobStateCleanupFactory
 {
-    public override Task<IJobStateStore> CreateStoreAsync() => Task.FromResult<IJobStateStore>(redis.NewStore());
+    public override Task<IJobStateStore> CreateStoreAsync(TimeSpan? finishedJobRetention) =>
+        Task.FromResult<IJobStateStore>(redis.NewStore(redis.NewOptions(finishedJobRetention)));
 }
 
 [Collection(RedisCollection.Name)]
@@ -44,3 +45,6 @@ public sealed class RedisStateStoreContract(RedisServerFixture redis) : JobState
 
 [Collection(RedisCollection.Name)]
 public sealed class RedisStateQueryContract(RedisServerFixture redis) : JobStateQueryContract(new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisStateCleanupContract(RedisServerFixture redis) : JobStateCleanupContract(new RedisStoreFactory(redis));

@@ -1,3 +1,4 @@
+using Ergate.Tests.Contracts;
 using Xunit;
 
 namespace Ergate.Redis.Tests;
@@ -7,10 +8,56 @@ namespace Ergate.Redis.Tests;
 public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
 {
     [Fact]
-    public async Task Finished_jobs_expire_after_the_ttl_and_leave_the_listings()
+    public async Task Finished_jobs_keep_their_state_for_seven_days_by_default()
     {
         var options = redis.NewOptions();
-        options.FinishedJobTtl = TimeSpan.FromMilliseconds(500);
+        var store = redis.NewStore(options);
+        await store.UpdateAsync(new Job("finished", "wf") { Status = JobStatus.Aborted });
+
+        var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(new RedisKeys(options).Job("finished"));
+
+        Assert.Equal(TimeSpan.FromDays(7), options.FinishedJobRetention);
+        Assert.InRange(ttl!.Value, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(5), TimeSpan.FromDays(7));
+    }
+
+    [Fact]
+    public async Task Without_retention_finished_jobs_are_kept_for_ever()
+    {
+        var options = redis.NewOptions(null);
+        var store = redis.NewStore(options);
+        await store.UpdateAsync(new Job("kept", "wf") { Status = JobStatus.Completed });
+
+        Assert.Null(await redis.Connection.GetDatabase().KeyTimeToLiveAsync(new RedisKeys(options).Job("kept")));
+        Assert.Equal(["kept"], await store.ListIdsAsync(new JobQuery()));
+    }
+
+    [Fact]
+    public async Task A_finished_write_removes_jobs_past_their_retention_from_every_index_without_a_listing()
+    {
+        var options = redis.NewOptions(TimeSpan.FromSeconds(1));
+        var store = redis.NewStore(options);
+        var keys = new RedisKeys(options);
+        var database = redis.Connection.GetDatabase();
+        for (var i = 0; i < 6; i++)
+        {
+            await store.UpdateAsync(new Job($"old-{i}", i % 2 == 0 ? "orders" : "billing") { Status = i % 3 == 0 ? JobStatus.Failed : JobStatus.Completed });
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await store.UpdateAsync(new Job("new", "orders") { Status = JobStatus.Completed });
+
+        Assert.Equal(1, await database.SortedSetLengthAsync(keys.AllJobs));
+        Assert.Equal(1, await database.SortedSetLengthAsync(keys.FinishedJobs));
+        Assert.Equal(1, await database.SortedSetLengthAsync(keys.Workflow("orders")));
+        Assert.False(await database.KeyExistsAsync(keys.Workflow("billing")));
+        Assert.False(await database.KeyExistsAsync(keys.StatusIndexes[RedisKeys.StatusIndex(JobStatus.Failed)]));
+        Assert.Equal(1, await database.SortedSetLengthAsync(keys.StatusIndexes[RedisKeys.StatusIndex(JobStatus.Completed)]));
+    }
+
+    [Fact]
+    public async Task Finished_jobs_expire_after_the_retention_and_leave_the_listings()
+    {
+        var options = redis.NewOptions(TimeSpan.FromMilliseconds(500));
         var store = redis.NewStore(options);
         var keys = new RedisKeys(options);
         var database = redis.Connection.GetDatabase();
@@ -23,16 +70,15 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
 
         Assert.Null(await store.GetAsync("finished"));
         Assert.NotNull(await store.GetAsync("running"));
-        Assert.Equal(["running"], await IdsAsync(store, new JobQuery()));
-        Assert.Empty(await IdsAsync(store, new JobQuery(JobStatus.Completed)));
+        Assert.Equal(["running"], await store.ListIdsAsync(new JobQuery()));
+        Assert.Empty(await store.ListIdsAsync(new JobQuery(JobStatus.Completed)));
         Assert.Equal(1, await database.SortedSetLengthAsync(keys.AllJobs));
     }
 
     [Fact]
     public async Task Running_job_that_finishes_gets_the_ttl_and_one_that_runs_again_loses_it()
     {
-        var options = redis.NewOptions();
-        options.FinishedJobTtl = TimeSpan.FromHours(1);
+        var options = redis.NewOptions(TimeSpan.FromHours(1));
         var store = redis.NewStore(options);
         var database = redis.Connection.GetDatabase();
         var key = new RedisKeys(options).Job("cycle");
@@ -61,7 +107,7 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
             });
         }
 
-        var failed = await IdsAsync(store, new JobQuery(JobStatus.Failed, "paged", Limit: 10));
+        var failed = await store.ListIdsAsync(new JobQuery(JobStatus.Failed, "paged", Limit: 10));
 
         Assert.Equal(["page-004", "page-003", "page-002", "page-001", "page-000"], failed);
     }
@@ -76,16 +122,5 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
         var error = await Assert.ThrowsAsync<InvalidDataException>(async () => await store.GetAsync("corrupt"));
 
         Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<List<string>> IdsAsync(IJobStateQuery query, JobQuery filter)
-    {
-        var ids = new List<string>();
-        await foreach (var job in query.ListAsync(filter))
-        {
-            ids.Add(job.Id);
-        }
-
-        return ids;
     }
 }
