@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -21,6 +23,21 @@ public sealed class InMemoryRetentionTests
         Assert.Equal(TimeSpan.FromDays(7), new InMemoryJobStateStore().FinishedJobRetention);
         Assert.NotNull(beforeRetention);
         Assert.Null(await store.GetAsync("done"));
+    }
+
+    [Fact]
+    public async Task The_store_an_app_makes_keeps_finished_jobs_seven_days_on_the_apps_clock()
+    {
+        var builder = ErgateApp.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<TimeProvider>(_clock);
+        await using var app = builder.Build();
+        await app.StateStore.UpdateAsync(new Job("done", "wf") { Status = JobStatus.Completed });
+
+        _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(TimeSpan.FromDays(7), Assert.IsType<InMemoryJobStateStore>(app.StateStore).FinishedJobRetention);
+        Assert.Null(await app.StateStore.GetAsync("done"));
     }
 
     [Fact]

@@ -20,9 +20,13 @@ public sealed class InMemoryJobStateStore : IJobStateStore, IJobStateQuery, IJob
     private readonly Queue<(StoredJob Stored, DateTimeOffset FinishedAt)> _finishedInOrder = new();
     private readonly TimeProvider _clock;
 
-    /// <summary>Creates a store that keeps finished jobs for <see cref="IJobStateCleanup.DefaultFinishedJobRetention"/>.</summary>
-    public InMemoryJobStateStore()
-        : this(IJobStateCleanup.DefaultFinishedJobRetention)
+    /// <summary>
+    /// Creates a store that keeps finished jobs for <see cref="IJobStateCleanup.DefaultFinishedJobRetention"/>
+    /// (the one an app makes when no other store is chosen, on the app's <see cref="TimeProvider"/>).
+    /// </summary>
+    /// <param name="timeProvider">The clock the retention is measured on; the system clock when null.</param>
+    public InMemoryJobStateStore(TimeProvider? timeProvider = null)
+        : this(IJobStateCleanup.DefaultFinishedJobRetention, timeProvider)
     {
     }
 
