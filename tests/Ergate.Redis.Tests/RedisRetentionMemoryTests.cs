@@ -30,18 +30,26 @@ public sealed class RedisRetentionMemoryTests(RedisServerFixture redis, ITestOut
         var start = await UsedMemoryAsync(server);
         var writing = Stopwatch.StartNew();
 
-        // As the worker writes them: RUNNING before the step, COMPLETED with its result after it.
-        await Parallel.ForEachAsync(Enumerable.Range(0, FinishedJobs), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+        // As the worker writes them: RUNNING before the step, COMPLETED with its result after it;
+        // a thousand jobs in flight at a time.
+        for (var first = 0; first < FinishedJobs; first += 1000)
         {
-            var job = new Job($"finished-{i:00000}", i % 2 == 0 ? "orders" : "billing", new { Sku = i }) { Status = JobStatus.Running };
-            await store.UpdateAsync(job);
-            job.Status = JobStatus.Completed;
-            job.CurrentStep = 1;
-            job.StepsCompleted = 1;
-            job.PercentCompleted = 100;
-            job.LastReturnValue = i;
-            await store.UpdateAsync(job);
-        });
+            var jobs = Enumerable.Range(first, 1000)
+                .Select(i => new Job($"finished-{i:00000}", i % 2 == 0 ? "orders" : "billing", new { Sku = i }) { Status = JobStatus.Running })
+                .ToArray();
+            await Task.WhenAll(jobs.Select(job => store.UpdateAsync(job).AsTask()));
+            foreach (var job in jobs)
+            {
+                job.Status = JobStatus.Completed;
+                job.CurrentStep = 1;
+                job.StepsCompleted = 1;
+                job.PercentCompleted = 100;
+                job.LastReturnValue = job.Id;
+            }
+
+            await Task.WhenAll(jobs.Select(job => store.UpdateAsync(job).AsTask()));
+        }
+
         writing.Stop();
         var finished = await UsedMemoryAsync(server);
         await Task.Delay(options.FinishedJobRetention!.Value + TimeSpan.FromSeconds(1.5));
