@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using StackExchange.Redis;
 
 namespace Ergate.Redis;
@@ -42,7 +40,8 @@ internal sealed class RedisKeys
 
     /// <summary>
     /// The index of finished jobs, scored by the time they finished (ms); each member is
-    /// <see cref="FinishedMember"/>, so that the job's workflow index is known when it is removed.
+    /// the id's length in UTF-8 bytes, a colon, the id and the workflow name, so that the job's
+    /// workflow index is known when it is removed (the state store's scripts write and read it).
     /// </summary>
     public RedisKey FinishedJobs { get; }
 
@@ -63,8 +62,4 @@ internal sealed class RedisKeys
 
     /// <summary>The index of the stored jobs of one workflow.</summary>
     public RedisKey Workflow(string workflowName) => WorkflowPrefix + workflowName;
-
-    /// <summary>A job's member in <see cref="FinishedJobs"/>: the id's length in UTF-8 bytes, a colon, the id, the workflow name.</summary>
-    public static string FinishedMember(string jobId, string workflowName) =>
-        string.Concat(Encoding.UTF8.GetByteCount(jobId).ToString(CultureInfo.InvariantCulture), ":", jobId, workflowName);
 }

@@ -130,7 +130,7 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
                 "Ergate:Redis:KeyPrefix cannot be empty.",
                 "Ergate:Redis:IdleWait must be positive.",
                 "Ergate:Redis:Prefetch must be at least 1 (or unset to follow Ergate:MaxConcurrency).",
-                "Ergate:Redis:FinishedJobRetention must be positive.",
+                "Ergate:Redis:FinishedJobRetention must be positive (or empty to keep finished jobs for ever).",
             ],
             error.Failures);
     }

@@ -55,6 +55,24 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Purge_finds_the_workflow_index_of_ids_and_names_with_colons_and_non_ascii_letters()
+    {
+        var options = redis.NewOptions();
+        var store = redis.NewStore(options);
+        var keys = new RedisKeys(options);
+        var database = redis.Connection.GetDatabase();
+        await store.UpdateAsync(new Job("bestellung:ä1", "wörk:flow") { Status = JobStatus.Completed });
+        await store.UpdateAsync(new Job("12:ß", "3:x") { Status = JobStatus.Failed });
+
+        Assert.Equal(2, await store.PurgeFinishedAsync(DateTimeOffset.UtcNow.AddMinutes(1)));
+
+        Assert.False(await database.KeyExistsAsync(keys.Workflow("wörk:flow")));
+        Assert.False(await database.KeyExistsAsync(keys.Workflow("3:x")));
+        Assert.False(await database.KeyExistsAsync(keys.AllJobs));
+        Assert.False(await database.KeyExistsAsync(keys.FinishedJobs));
+    }
+
+    [Fact]
     public async Task Finished_jobs_expire_after_the_retention_and_leave_the_listings()
     {
         var options = redis.NewOptions(TimeSpan.FromMilliseconds(500));

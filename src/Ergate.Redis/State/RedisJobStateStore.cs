@@ -14,9 +14,15 @@ namespace Ergate.Redis;
 /// </summary>
 public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobStateCleanup
 {
-    // Removes the finished jobs that finished before a time, oldest first, at most `limit`: their
-    // state and their entry in every index. KEYS[firstStatus..] are the status indexes.
-    private const string TrimFunction = """
+    // A job's member in the finished index: the id's length in bytes, a colon, the id, the
+    // workflow's name (taken from its index key), so that removing it knows its workflow index.
+    // trim removes the finished jobs that finished before a time, oldest first, at most `limit`:
+    // their state and their entry in every index. KEYS[firstStatus..] are the status indexes.
+    private const string Functions = """
+        local function finishedMember(id, workflowKey, workflowPrefix)
+          return #id .. ':' .. id .. string.sub(workflowKey, #workflowPrefix + 1)
+        end
+
         local function trim(all, finished, firstStatus, before, limit, jobPrefix, workflowPrefix)
           local members = redis.call('ZRANGEBYSCORE', finished, '-inf', '(' .. before, 'LIMIT', 0, limit)
           for _, member in ipairs(members) do
@@ -39,10 +45,10 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
         """;
 
     // KEYS: job, all, workflow, finished, one index per status. ARGV: json, id, score, status
-    // index, ttl (ms, 0 = none), finished time (ms, 0 = not finished), finished member, remove
-    // finished jobs before (ms, 0 = keep them), job key prefix, workflow index prefix.
+    // index, ttl (ms, 0 = none), finished time (ms, 0 = not finished), remove finished jobs
+    // before (ms, 0 = keep them), job key prefix, workflow index prefix.
     // A job already in its status's index (most writes: the step after a step) needs only the SET.
-    private const string UpdateScript = TrimFunction + """
+    private const string UpdateScript = Functions + """
         if tonumber(ARGV[5]) > 0 then
           redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
         else
@@ -61,28 +67,29 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
             redis.call('ZREM', KEYS[i], ARGV[2])
           end
         end
+        local member = finishedMember(ARGV[2], KEYS[3], ARGV[9])
         if tonumber(ARGV[6]) > 0 then
-          redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7])
-          if tonumber(ARGV[8]) > 0 then
-            trim(KEYS[2], KEYS[4], 5, ARGV[8], 10, ARGV[9], ARGV[10])
+          redis.call('ZADD', KEYS[4], ARGV[6], member)
+          if tonumber(ARGV[7]) > 0 then
+            trim(KEYS[2], KEYS[4], 5, ARGV[7], 10, ARGV[8], ARGV[9])
           end
         else
-          redis.call('ZREM', KEYS[4], ARGV[7])
+          redis.call('ZREM', KEYS[4], member)
         end
         return 1
         """;
 
     // KEYS: all, finished, one index per status. ARGV: before (ms), limit, job key prefix, workflow index prefix.
-    private const string TrimScript = TrimFunction + """
+    private const string TrimScript = Functions + """
         return trim(KEYS[1], KEYS[2], 3, ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4])
         """;
 
-    // KEYS: job, all, workflow, finished, one index per status. ARGV: id, finished member.
-    private const string DeleteScript = """
+    // KEYS: job, all, workflow, finished, one index per status. ARGV: id, workflow index prefix.
+    private const string DeleteScript = Functions + """
         local stored = redis.call('DEL', KEYS[1])
         redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[1])
-        redis.call('ZREM', KEYS[4], ARGV[2])
+        redis.call('ZREM', KEYS[4], finishedMember(ARGV[1], KEYS[3], ARGV[2]))
         for i = 5, #KEYS do
           redis.call('ZREM', KEYS[i], ARGV[1])
         end
@@ -134,7 +141,6 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
             RedisKeys.StatusIndex(job.Status),
             finished ? _retentionMs : 0,
             now,
-            RedisKeys.FinishedMember(job.Id, job.WorkflowName),
             finished && _retentionMs > 0 ? now - _retentionMs : 0,
             _keys.JobPrefix,
             _keys.WorkflowPrefix,
@@ -153,7 +159,7 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
         }
 
         var deleted = await _database.ScriptEvaluateAsync(DeleteScript, JobKeys(jobId, job.WorkflowName),
-            [jobId, RedisKeys.FinishedMember(jobId, job.WorkflowName)]).ConfigureAwait(false);
+            [jobId, _keys.WorkflowPrefix]).ConfigureAwait(false);
         return (long)deleted == 1;
     }
 
