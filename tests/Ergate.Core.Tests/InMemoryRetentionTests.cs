@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Ergate.Tests.Contracts;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -71,6 +72,22 @@ public sealed class InMemoryRetentionTests
         }
 
         Assert.Equal(4, store.Count); // the running job and the three new ones
+    }
+
+    [Fact]
+    public async Task A_listing_frees_every_job_past_its_retention()
+    {
+        var store = new InMemoryJobStateStore(TimeSpan.FromHours(1), _clock);
+        for (var i = 0; i < 25; i++)
+        {
+            await store.UpdateAsync(new Job($"old-{i}", "wf") { Status = JobStatus.Completed });
+        }
+
+        await store.UpdateAsync(new Job("running", "wf") { Status = JobStatus.Running });
+        _clock.Advance(TimeSpan.FromHours(2));
+
+        Assert.Equal(["running"], await store.ListIdsAsync(new JobQuery(Limit: 1)));
+        Assert.Equal(1, store.Count);
     }
 
     [Fact]

@@ -7,8 +7,8 @@ namespace Ergate;
 /// A thread-safe state store inside one process: the embedded default. It keeps a copy of
 /// each job, so later changes to the caller's object do not leak into the store. A finished job
 /// is kept for <see cref="FinishedJobRetention"/> after the store stored its finished state
-/// (7 days unless set), then removed: it is no longer read or listed, and its memory is freed as
-/// later writes pass it.
+/// (7 days unless set), then removed: it is no longer read or listed, and its memory is freed by
+/// the next listing or by later writes of finished jobs (each frees up to 10).
 /// </summary>
 public sealed class InMemoryJobStateStore : IJobStateStore, IJobStateQuery, IJobStateCleanup
 {
@@ -107,6 +107,7 @@ public sealed class InMemoryJobStateStore : IJobStateStore, IJobStateQuery, IJob
     public IAsyncEnumerable<Job> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        RemoveExpired(int.MaxValue);
         return _jobs.Values
             .Where(stored => !IsExpired(stored)
                 && (query.Status is null || stored.Job.Status == query.Status)
