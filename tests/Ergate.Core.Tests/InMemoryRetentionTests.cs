@@ -58,14 +58,7 @@ public sealed class InMemoryRetentionTests
     [Fact]
     public async Task Later_finished_writes_free_the_jobs_past_their_retention()
     {
-        var store = new InMemoryJobStateStore(TimeSpan.FromHours(1), _clock);
-        for (var i = 0; i < 25; i++)
-        {
-            await store.UpdateAsync(new Job($"old-{i}", "wf") { Status = JobStatus.Failed });
-        }
-
-        await store.UpdateAsync(new Job("running", "wf") { Status = JobStatus.Running });
-        _clock.Advance(TimeSpan.FromHours(2));
+        var store = await StoreWith25ExpiredJobsAndARunningOneAsync();
         for (var i = 0; i < 3; i++)
         {
             await store.UpdateAsync(new Job($"new-{i}", "wf") { Status = JobStatus.Completed });
@@ -77,14 +70,7 @@ public sealed class InMemoryRetentionTests
     [Fact]
     public async Task A_listing_frees_every_job_past_its_retention()
     {
-        var store = new InMemoryJobStateStore(TimeSpan.FromHours(1), _clock);
-        for (var i = 0; i < 25; i++)
-        {
-            await store.UpdateAsync(new Job($"old-{i}", "wf") { Status = JobStatus.Completed });
-        }
-
-        await store.UpdateAsync(new Job("running", "wf") { Status = JobStatus.Running });
-        _clock.Advance(TimeSpan.FromHours(2));
+        var store = await StoreWith25ExpiredJobsAndARunningOneAsync();
 
         Assert.Equal(["running"], await store.ListIdsAsync(new JobQuery(Limit: 1)));
         Assert.Equal(1, store.Count);
@@ -105,5 +91,19 @@ public sealed class InMemoryRetentionTests
     public void A_retention_that_is_not_positive_is_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new InMemoryJobStateStore(TimeSpan.Zero));
+    }
+
+    /// <summary>A store with a one-hour retention, 25 jobs that finished two hours ago and one that runs.</summary>
+    private async Task<InMemoryJobStateStore> StoreWith25ExpiredJobsAndARunningOneAsync()
+    {
+        var store = new InMemoryJobStateStore(TimeSpan.FromHours(1), _clock);
+        for (var i = 0; i < 25; i++)
+        {
+            await store.UpdateAsync(new Job($"old-{i}", "wf") { Status = i % 2 == 0 ? JobStatus.Failed : JobStatus.Completed });
+        }
+
+        await store.UpdateAsync(new Job("running", "wf") { Status = JobStatus.Running });
+        _clock.Advance(TimeSpan.FromHours(2));
+        return store;
     }
 }

@@ -1,4 +1,5 @@
 using Ergate.Tests.Contracts;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Ergate.Redis.Tests;
@@ -7,6 +8,8 @@ namespace Ergate.Redis.Tests;
 [Collection(RedisCollection.Name)]
 public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
 {
+    private readonly IDatabase _database = redis.Connection.GetDatabase();
+
     [Fact]
     public async Task Finished_jobs_keep_their_state_for_seven_days_by_default()
     {
@@ -37,7 +40,6 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
         var options = redis.NewOptions(TimeSpan.FromSeconds(1));
         var store = redis.NewStore(options);
         var keys = new RedisKeys(options);
-        var database = redis.Connection.GetDatabase();
         for (var i = 0; i < 6; i++)
         {
             await store.UpdateAsync(new Job($"old-{i}", i % 2 == 0 ? "orders" : "billing") { Status = i % 3 == 0 ? JobStatus.Failed : JobStatus.Completed });
@@ -46,12 +48,12 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         await store.UpdateAsync(new Job("new", "orders") { Status = JobStatus.Completed });
 
-        Assert.Equal(1, await database.SortedSetLengthAsync(keys.AllJobs));
-        Assert.Equal(1, await database.SortedSetLengthAsync(keys.FinishedJobs));
-        Assert.Equal(1, await database.SortedSetLengthAsync(keys.Workflow("orders")));
-        Assert.False(await database.KeyExistsAsync(keys.Workflow("billing")));
-        Assert.False(await database.KeyExistsAsync(keys.StatusIndexes[RedisKeys.StatusIndex(JobStatus.Failed)]));
-        Assert.Equal(1, await database.SortedSetLengthAsync(keys.StatusIndexes[RedisKeys.StatusIndex(JobStatus.Completed)]));
+        Assert.Equal(1, await _database.SortedSetLengthAsync(keys.AllJobs));
+        Assert.Equal(1, await _database.SortedSetLengthAsync(keys.FinishedJobs));
+        Assert.Equal(1, await _database.SortedSetLengthAsync(keys.Workflow("orders")));
+        Assert.False(await _database.KeyExistsAsync(keys.Workflow("billing")));
+        Assert.False(await _database.KeyExistsAsync(keys.StatusIndexes[RedisKeys.StatusIndex(JobStatus.Failed)]));
+        Assert.Equal(1, await _database.SortedSetLengthAsync(keys.StatusIndexes[RedisKeys.StatusIndex(JobStatus.Completed)]));
     }
 
     [Fact]
@@ -60,16 +62,15 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
         var options = redis.NewOptions();
         var store = redis.NewStore(options);
         var keys = new RedisKeys(options);
-        var database = redis.Connection.GetDatabase();
         await store.UpdateAsync(new Job("bestellung:ä1", "wörk:flow") { Status = JobStatus.Completed });
         await store.UpdateAsync(new Job("12:ß", "3:x") { Status = JobStatus.Failed });
 
         Assert.Equal(2, await store.PurgeFinishedAsync(DateTimeOffset.UtcNow.AddMinutes(1)));
 
-        Assert.False(await database.KeyExistsAsync(keys.Workflow("wörk:flow")));
-        Assert.False(await database.KeyExistsAsync(keys.Workflow("3:x")));
-        Assert.False(await database.KeyExistsAsync(keys.AllJobs));
-        Assert.False(await database.KeyExistsAsync(keys.FinishedJobs));
+        Assert.False(await _database.KeyExistsAsync(keys.Workflow("wörk:flow")));
+        Assert.False(await _database.KeyExistsAsync(keys.Workflow("3:x")));
+        Assert.False(await _database.KeyExistsAsync(keys.AllJobs));
+        Assert.False(await _database.KeyExistsAsync(keys.FinishedJobs));
     }
 
     [Fact]
@@ -78,19 +79,18 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
         var options = redis.NewOptions(TimeSpan.FromMilliseconds(500));
         var store = redis.NewStore(options);
         var keys = new RedisKeys(options);
-        var database = redis.Connection.GetDatabase();
         await store.UpdateAsync(new Job("finished", "wf") { Status = JobStatus.Completed });
         await store.UpdateAsync(new Job("running", "wf") { Status = JobStatus.Running });
 
-        Assert.InRange((await database.KeyTimeToLiveAsync(keys.Job("finished")))!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(500));
-        Assert.Null(await database.KeyTimeToLiveAsync(keys.Job("running")));
+        Assert.InRange((await _database.KeyTimeToLiveAsync(keys.Job("finished")))!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(500));
+        Assert.Null(await _database.KeyTimeToLiveAsync(keys.Job("running")));
         await Task.Delay(TimeSpan.FromMilliseconds(800));
 
         Assert.Null(await store.GetAsync("finished"));
         Assert.NotNull(await store.GetAsync("running"));
         Assert.Equal(["running"], await store.ListIdsAsync(new JobQuery()));
         Assert.Empty(await store.ListIdsAsync(new JobQuery(JobStatus.Completed)));
-        Assert.Equal(1, await database.SortedSetLengthAsync(keys.AllJobs));
+        Assert.Equal(1, await _database.SortedSetLengthAsync(keys.AllJobs));
     }
 
     [Fact]
@@ -98,17 +98,16 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
     {
         var options = redis.NewOptions(TimeSpan.FromHours(1));
         var store = redis.NewStore(options);
-        var database = redis.Connection.GetDatabase();
         var key = new RedisKeys(options).Job("cycle");
         var job = new Job("cycle", "wf") { Status = JobStatus.Running };
 
         await store.UpdateAsync(job);
-        var whileRunning = await database.KeyTimeToLiveAsync(key);
+        var whileRunning = await _database.KeyTimeToLiveAsync(key);
         job.Status = JobStatus.Completed;
         await store.UpdateAsync(job);
 
         Assert.Null(whileRunning);
-        Assert.NotNull(await database.KeyTimeToLiveAsync(key));
+        Assert.NotNull(await _database.KeyTimeToLiveAsync(key));
     }
 
     [Fact]

@@ -66,10 +66,8 @@ public abstract class JobStateCleanupContract(JobStateCleanupFactory factory) : 
     [Fact]
     public async Task Purge_keeps_a_job_that_runs_again_after_it_finished()
     {
-        var job = new Job("again", "orders") { Status = JobStatus.Failed };
-        await Store.UpdateAsync(job);
-        job.Status = JobStatus.Running;
-        await Store.UpdateAsync(job);
+        await Store.UpdateAsync(new Job("again", "orders") { Status = JobStatus.Failed });
+        await Store.UpdateAsync(new Job("again", "orders") { Status = JobStatus.Running });
 
         Assert.Equal(0, await Cleanup.PurgeFinishedAsync(DateTimeOffset.UtcNow.AddMinutes(1)));
 
