@@ -20,6 +20,9 @@ internal sealed class RedisKeys
         Delayed = queue + ":delayed";
         DeadLetters = queue + ":dead";
         AllJobs = _root + ":jobs:all";
+        FinishedJobs = _root + ":jobs:finished";
+        JobPrefix = _root + ":job:";
+        WorkflowPrefix = _root + ":jobs:workflow:";
         StatusIndexes = Array.ConvertAll(Statuses, status => (RedisKey)$"{_root}:jobs:status:{status}");
     }
 
@@ -35,6 +38,19 @@ internal sealed class RedisKeys
     /// <summary>The index of every stored job, scored by creation time (ms).</summary>
     public RedisKey AllJobs { get; }
 
+    /// <summary>
+    /// The index of finished jobs, scored by the time they finished (ms); each member is
+    /// the id's length in UTF-8 bytes, a colon, the id and the workflow name, so that the job's
+    /// workflow index is known when it is removed (the state store's scripts write and read it).
+    /// </summary>
+    public RedisKey FinishedJobs { get; }
+
+    /// <summary>What every job's key starts with (<see cref="Job(string)"/>).</summary>
+    public string JobPrefix { get; }
+
+    /// <summary>What every workflow's index key starts with (<see cref="Workflow(string)"/>).</summary>
+    public string WorkflowPrefix { get; }
+
     /// <summary>One index per status, in the order of <see cref="Enum.GetValues{TEnum}()"/>.</summary>
     public RedisKey[] StatusIndexes { get; }
 
@@ -42,11 +58,11 @@ internal sealed class RedisKeys
     public static int StatusIndex(JobStatus status) => Array.IndexOf(Statuses, status);
 
     /// <summary>The key holding a job's JSON state.</summary>
-    public RedisKey Job(string jobId) => $"{_root}:job:{jobId}";
+    public RedisKey Job(string jobId) => JobPrefix + jobId;
 
     /// <summary>The key holding a job's run lease: the holder's name, expiring (see <see cref="IRunLeaseStore"/>).</summary>
     public RedisKey RunLease(string jobId) => $"{_root}:lease:{jobId}";
 
     /// <summary>The index of the stored jobs of one workflow.</summary>
-    public RedisKey Workflow(string workflowName) => $"{_root}:jobs:workflow:{workflowName}";
+    public RedisKey Workflow(string workflowName) => WorkflowPrefix + workflowName;
 }

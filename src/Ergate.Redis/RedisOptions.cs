@@ -42,10 +42,11 @@ public sealed class RedisOptions : IPrefetchOptions
     public TimeSpan LeaseTime { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long the state of a completed, failed or aborted job is kept; forever when null (the
-    /// default). Expired jobs drop out of the listings.
+    /// How long a completed, failed or aborted job is kept after it finished (default
+    /// <see cref="IJobStateCleanup.DefaultFinishedJobRetention"/>, 7 days); null keeps it for ever.
+    /// Then its state expires and its entries leave every listing index.
     /// </summary>
-    public TimeSpan? FinishedJobTtl { get; set; }
+    public TimeSpan? FinishedJobRetention { get; set; } = IJobStateCleanup.DefaultFinishedJobRetention;
 
     /// <summary>
     /// How many stream entries one read fetches ahead at most; null (the default) follows the

@@ -9,9 +9,10 @@ public sealed class InMemoryQueueFactory : JobQueueFactory
 }
 
 /// <summary>The in-memory store for the store contracts.</summary>
-public sealed class InMemoryStoreFactory : JobStateStoreFactory
+public sealed class InMemoryStoreFactory : JobStateCleanupFactory
 {
-    public override Task<IJobStateStore> CreateStoreAsync() => Task.FromResult<IJobStateStore>(new InMemoryJobStateStore());
+    public override Task<IJobStateStore> CreateStoreAsync(TimeSpan? finishedJobRetention) =>
+        Task.FromResult<IJobStateStore>(new InMemoryJobStateStore(finishedJobRetention));
 }
 
 public sealed class InMemoryQueueContract() : JobQueueContract(new InMemoryQueueFactory());
@@ -25,3 +26,5 @@ public sealed class InMemoryStateStoreContract() : JobStateStoreContract(new InM
 public sealed class InMemoryStateQueryContract() : JobStateQueryContract(new InMemoryStoreFactory());
 
 public sealed class InMemoryRunLeaseContract() : RunLeaseContract(new InMemoryStoreFactory());
+
+public sealed class InMemoryStateCleanupContract() : JobStateCleanupContract(new InMemoryStoreFactory());

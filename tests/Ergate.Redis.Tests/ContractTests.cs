@@ -22,9 +22,10 @@ public sealed class RedisQueueFactory(RedisServerFixture redis) : JobQueueFactor
 }
 
 /// <summary>Redis stores, each on keys of its own, for the store contracts.</summary>
-public sealed class RedisStoreFactory(RedisServerFixture redis) : JobStateStoreFactory
+public sealed class RedisStoreFactory(RedisServerFixture redis) : JobStateCleanupFactory
 {
-    public override Task<IJobStateStore> CreateStoreAsync() => Task.FromResult<IJobStateStore>(redis.NewStore());
+    public override Task<IJobStateStore> CreateStoreAsync(TimeSpan? finishedJobRetention) =>
+        Task.FromResult<IJobStateStore>(redis.NewStore(redis.NewOptions(finishedJobRetention)));
 }
 
 [Collection(RedisCollection.Name)]
@@ -47,3 +48,6 @@ public sealed class RedisStateQueryContract(RedisServerFixture redis) : JobState
 
 [Collection(RedisCollection.Name)]
 public sealed class RedisRunLeaseContract(RedisServerFixture redis) : RunLeaseContract(new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisStateCleanupContract(RedisServerFixture redis) : JobStateCleanupContract(new RedisStoreFactory(redis));

@@ -17,7 +17,7 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
             $"--Ergate:Redis:ConnectionString={redis.ConnectionString}",
             "--Ergate:Redis:QueueName=orders",
             "--Ergate:Redis:LeaseTime=00:00:45",
-            "--Ergate:Redis:FinishedJobTtl=1.00:00:00",
+            "--Ergate:Redis:FinishedJobRetention=1.00:00:00",
             "--Ergate:MaxConcurrency=7",
         ]);
 
@@ -30,9 +30,20 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
         Assert.Equal("orders", options.QueueName);
         Assert.Equal("configured", options.KeyPrefix);
         Assert.Equal(TimeSpan.FromSeconds(45), options.LeaseTime);
-        Assert.Equal(TimeSpan.FromDays(1), options.FinishedJobTtl);
+        Assert.Equal(TimeSpan.FromDays(1), options.FinishedJobRetention);
         Assert.Equal(14, options.Prefetch); // unset: twice Ergate:MaxConcurrency
         Assert.Equal(TimeSpan.FromSeconds(15), queue.LeaseRenewalInterval);
+    }
+
+    [Fact]
+    public async Task An_empty_FinishedJobRetention_keeps_finished_jobs_for_ever()
+    {
+        var builder = ErgateApp.CreateBuilder([$"--Ergate:Redis:ConnectionString={redis.ConnectionString}", "--Ergate:Redis:FinishedJobRetention="]);
+
+        builder.UseRedis();
+        await using var services = builder.Services.BuildServiceProvider();
+
+        Assert.Null(services.GetRequiredService<IOptions<RedisOptions>>().Value.FinishedJobRetention);
     }
 
     [Fact]
@@ -99,7 +110,7 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
             "--Ergate:Redis:KeyPrefix= ",
             "--Ergate:Redis:IdleWait=-00:00:01",
             "--Ergate:Redis:Prefetch=0",
-            "--Ergate:Redis:FinishedJobTtl=00:00:00"));
+            "--Ergate:Redis:FinishedJobRetention=00:00:00"));
 
         Assert.Equal(
             [
@@ -107,7 +118,7 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
                 "Ergate:Redis:KeyPrefix cannot be empty.",
                 "Ergate:Redis:IdleWait must be positive.",
                 "Ergate:Redis:Prefetch must be at least 1 (or unset to follow Ergate:MaxConcurrency).",
-                "Ergate:Redis:FinishedJobTtl must be positive.",
+                "Ergate:Redis:FinishedJobRetention must be positive (or empty to keep finished jobs for ever).",
             ],
             error.Failures);
     }

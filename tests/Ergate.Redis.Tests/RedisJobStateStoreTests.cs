@@ -1,3 +1,5 @@
+using Ergate.Tests.Contracts;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Ergate.Redis.Tests;
@@ -6,45 +8,106 @@ namespace Ergate.Redis.Tests;
 [Collection(RedisCollection.Name)]
 public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
 {
+    private readonly IDatabase _database = redis.Connection.GetDatabase();
+
     [Fact]
-    public async Task Finished_jobs_expire_after_the_ttl_and_leave_the_listings()
+    public async Task Finished_jobs_keep_their_state_for_seven_days_by_default()
     {
         var options = redis.NewOptions();
-        options.FinishedJobTtl = TimeSpan.FromMilliseconds(500);
+        var store = redis.NewStore(options);
+        await store.UpdateAsync(new Job("finished", "wf") { Status = JobStatus.Aborted });
+
+        var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(new RedisKeys(options).Job("finished"));
+
+        Assert.Equal(TimeSpan.FromDays(7), options.FinishedJobRetention);
+        Assert.InRange(ttl!.Value, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(5), TimeSpan.FromDays(7));
+    }
+
+    [Fact]
+    public async Task Without_retention_finished_jobs_are_kept_for_ever()
+    {
+        var options = redis.NewOptions(null);
+        var store = redis.NewStore(options);
+        await store.UpdateAsync(new Job("kept", "wf") { Status = JobStatus.Completed });
+
+        Assert.Null(await redis.Connection.GetDatabase().KeyTimeToLiveAsync(new RedisKeys(options).Job("kept")));
+        Assert.Equal(["kept"], await store.ListIdsAsync(new JobQuery()));
+    }
+
+    [Fact]
+    public async Task A_finished_write_removes_jobs_past_their_retention_from_every_index_without_a_listing()
+    {
+        var options = redis.NewOptions(TimeSpan.FromSeconds(1));
         var store = redis.NewStore(options);
         var keys = new RedisKeys(options);
-        var database = redis.Connection.GetDatabase();
+        for (var i = 0; i < 6; i++)
+        {
+            await store.UpdateAsync(new Job($"old-{i}", i % 2 == 0 ? "orders" : "billing") { Status = i % 3 == 0 ? JobStatus.Failed : JobStatus.Completed });
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await store.UpdateAsync(new Job("new", "orders") { Status = JobStatus.Completed });
+
+        Assert.Equal(1, await _database.SortedSetLengthAsync(keys.AllJobs));
+        Assert.Equal(1, await _database.SortedSetLengthAsync(keys.FinishedJobs));
+        Assert.Equal(1, await _database.SortedSetLengthAsync(keys.Workflow("orders")));
+        Assert.False(await _database.KeyExistsAsync(keys.Workflow("billing")));
+        Assert.False(await _database.KeyExistsAsync(keys.StatusIndexes[RedisKeys.StatusIndex(JobStatus.Failed)]));
+        Assert.Equal(1, await _database.SortedSetLengthAsync(keys.StatusIndexes[RedisKeys.StatusIndex(JobStatus.Completed)]));
+    }
+
+    [Fact]
+    public async Task Purge_finds_the_workflow_index_of_ids_and_names_with_colons_and_non_ascii_letters()
+    {
+        var options = redis.NewOptions();
+        var store = redis.NewStore(options);
+        var keys = new RedisKeys(options);
+        await store.UpdateAsync(new Job("bestellung:ä1", "wörk:flow") { Status = JobStatus.Completed });
+        await store.UpdateAsync(new Job("12:ß", "3:x") { Status = JobStatus.Failed });
+
+        Assert.Equal(2, await store.PurgeFinishedAsync(DateTimeOffset.UtcNow.AddMinutes(1)));
+
+        Assert.False(await _database.KeyExistsAsync(keys.Workflow("wörk:flow")));
+        Assert.False(await _database.KeyExistsAsync(keys.Workflow("3:x")));
+        Assert.False(await _database.KeyExistsAsync(keys.AllJobs));
+        Assert.False(await _database.KeyExistsAsync(keys.FinishedJobs));
+    }
+
+    [Fact]
+    public async Task Finished_jobs_expire_after_the_retention_and_leave_the_listings()
+    {
+        var options = redis.NewOptions(TimeSpan.FromMilliseconds(500));
+        var store = redis.NewStore(options);
+        var keys = new RedisKeys(options);
         await store.UpdateAsync(new Job("finished", "wf") { Status = JobStatus.Completed });
         await store.UpdateAsync(new Job("running", "wf") { Status = JobStatus.Running });
 
-        Assert.InRange((await database.KeyTimeToLiveAsync(keys.Job("finished")))!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(500));
-        Assert.Null(await database.KeyTimeToLiveAsync(keys.Job("running")));
+        Assert.InRange((await _database.KeyTimeToLiveAsync(keys.Job("finished")))!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(500));
+        Assert.Null(await _database.KeyTimeToLiveAsync(keys.Job("running")));
         await Task.Delay(TimeSpan.FromMilliseconds(800));
 
         Assert.Null(await store.GetAsync("finished"));
         Assert.NotNull(await store.GetAsync("running"));
-        Assert.Equal(["running"], await IdsAsync(store, new JobQuery()));
-        Assert.Empty(await IdsAsync(store, new JobQuery(JobStatus.Completed)));
-        Assert.Equal(1, await database.SortedSetLengthAsync(keys.AllJobs));
+        Assert.Equal(["running"], await store.ListIdsAsync(new JobQuery()));
+        Assert.Empty(await store.ListIdsAsync(new JobQuery(JobStatus.Completed)));
+        Assert.Equal(1, await _database.SortedSetLengthAsync(keys.AllJobs));
     }
 
     [Fact]
     public async Task Running_job_that_finishes_gets_the_ttl_and_one_that_runs_again_loses_it()
     {
-        var options = redis.NewOptions();
-        options.FinishedJobTtl = TimeSpan.FromHours(1);
+        var options = redis.NewOptions(TimeSpan.FromHours(1));
         var store = redis.NewStore(options);
-        var database = redis.Connection.GetDatabase();
         var key = new RedisKeys(options).Job("cycle");
         var job = new Job("cycle", "wf") { Status = JobStatus.Running };
 
         await store.UpdateAsync(job);
-        var whileRunning = await database.KeyTimeToLiveAsync(key);
+        var whileRunning = await _database.KeyTimeToLiveAsync(key);
         job.Status = JobStatus.Completed;
         await store.UpdateAsync(job);
 
         Assert.Null(whileRunning);
-        Assert.NotNull(await database.KeyTimeToLiveAsync(key));
+        Assert.NotNull(await _database.KeyTimeToLiveAsync(key));
     }
 
     [Fact]
@@ -61,7 +124,7 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
             });
         }
 
-        var failed = await IdsAsync(store, new JobQuery(JobStatus.Failed, "paged", Limit: 10));
+        var failed = await store.ListIdsAsync(new JobQuery(JobStatus.Failed, "paged", Limit: 10));
 
         Assert.Equal(["page-004", "page-003", "page-002", "page-001", "page-000"], failed);
     }
@@ -76,16 +139,5 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
         var error = await Assert.ThrowsAsync<InvalidDataException>(async () => await store.GetAsync("corrupt"));
 
         Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<List<string>> IdsAsync(IJobStateQuery query, JobQuery filter)
-    {
-        var ids = new List<string>();
-        await foreach (var job in query.ListAsync(filter))
-        {
-            ids.Add(job.Id);
-        }
-
-        return ids;
     }
 }

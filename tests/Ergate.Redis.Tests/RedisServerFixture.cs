@@ -27,6 +27,14 @@ public sealed class RedisServerFixture : IAsyncLifetime
         IdleWait = TimeSpan.FromMilliseconds(500),
     };
 
+    /// <summary>Options for a store whose keys no other test uses, keeping finished jobs for <paramref name="finishedJobRetention"/> (for ever when null).</summary>
+    public RedisOptions NewOptions(TimeSpan? finishedJobRetention)
+    {
+        var options = NewOptions();
+        options.FinishedJobRetention = finishedJobRetention;
+        return options;
+    }
+
     /// <summary>A queue on its own keys.</summary>
     public RedisJobQueue NewQueue(RedisOptions? options = null) => new(Connection, options ?? NewOptions());
 

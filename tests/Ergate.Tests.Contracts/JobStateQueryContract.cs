@@ -21,10 +21,10 @@ public abstract class JobStateQueryContract(JobStateStoreFactory factory) : Stor
         }
 
         var query = (IJobStateQuery)Store;
-        Assert.Equal(["list-2", "list-0"], await IdsAsync(query, new JobQuery(JobStatus.Completed, "even")));
-        Assert.Equal(["list-5", "list-4"], await IdsAsync(query, new JobQuery(JobStatus.Failed)));
-        Assert.Equal(["list-5", "list-3", "list-1"], await IdsAsync(query, new JobQuery(WorkflowName: "odd")));
-        Assert.Equal(["list-5", "list-4"], await IdsAsync(query, new JobQuery(Limit: 2)));
+        Assert.Equal(["list-2", "list-0"], await query.ListIdsAsync(new JobQuery(JobStatus.Completed, "even")));
+        Assert.Equal(["list-5", "list-4"], await query.ListIdsAsync(new JobQuery(JobStatus.Failed)));
+        Assert.Equal(["list-5", "list-3", "list-1"], await query.ListIdsAsync(new JobQuery(WorkflowName: "odd")));
+        Assert.Equal(["list-5", "list-4"], await query.ListIdsAsync(new JobQuery(Limit: 2)));
     }
 
     /// <summary>A job whose status changes moves between the status listings.</summary>
@@ -37,18 +37,7 @@ public abstract class JobStateQueryContract(JobStateStoreFactory factory) : Stor
         await Store.UpdateAsync(job);
 
         var query = (IJobStateQuery)Store;
-        Assert.Empty(await IdsAsync(query, new JobQuery(JobStatus.Running)));
-        Assert.Equal(["moving"], await IdsAsync(query, new JobQuery(JobStatus.Completed)));
-    }
-
-    private static async Task<List<string>> IdsAsync(IJobStateQuery query, JobQuery filter)
-    {
-        var ids = new List<string>();
-        await foreach (var job in query.ListAsync(filter))
-        {
-            ids.Add(job.Id);
-        }
-
-        return ids;
+        Assert.Empty(await query.ListIdsAsync(new JobQuery(JobStatus.Running)));
+        Assert.Equal(["moving"], await query.ListIdsAsync(new JobQuery(JobStatus.Completed)));
     }
 }

@@ -16,4 +16,5 @@ public abstract class StoreContractBase(JobStateStoreFactory factory) : IAsyncLi
 
     /// <inheritdoc />
     public async Task DisposeAsync() => await ContractDisposal.DisposeAsync(Store);
+
 }

@@ -1,35 +1,65 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Ergate;
 
 /// <summary>
 /// A thread-safe state store inside one process: the embedded default. It keeps a copy of
-/// each job, so later changes to the caller's object do not leak into the store. It keeps run
+/// each job, so later changes to the caller's object do not leak into the store. A finished job
+/// is kept for <see cref="FinishedJobRetention"/> after the store stored its finished state
+/// (7 days unless set), then removed: it is no longer read or listed, and its memory is freed by
+/// the next listing or by later writes of finished jobs (each frees up to 10). It keeps run
 /// leases (<see cref="IRunLeaseStore"/>), so apps sharing it never run one job twice at once.
 /// </summary>
-/// <param name="time">The clock run leases expire by; the system clock when null.</param>
-public sealed class InMemoryJobStateStore(TimeProvider? time = null) : IJobStateStore, IJobStateQuery, IRunLeaseStore
+public sealed class InMemoryJobStateStore : IJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore
 {
-    private readonly ConcurrentDictionary<string, Job> _jobs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Holder, DateTimeOffset ExpiresAt)> _leases = new(StringComparer.Ordinal);
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    // How many expired jobs a write of a finished job removes at most: more than the one it
+    // adds, so the store keeps up with any steady rate of finishing jobs.
+    private const int RemovedPerFinishedWrite = 10;
 
-    private static Job Snapshot(Job stored)
+    private readonly ConcurrentDictionary<string, StoredJob> _jobs = new(StringComparer.Ordinal);
+    private readonly Queue<(StoredJob Stored, DateTimeOffset FinishedAt)> _finishedInOrder = new();
+    private readonly Dictionary<string, (string Holder, DateTimeOffset ExpiresAt)> _leases = new(StringComparer.Ordinal);
+    private readonly TimeProvider _clock;
+
+    /// <summary>
+    /// Creates a store that keeps finished jobs for <see cref="IJobStateCleanup.DefaultFinishedJobRetention"/>
+    /// (the one an app makes when no other store is chosen, on the app's <see cref="TimeProvider"/>).
+    /// </summary>
+    /// <param name="timeProvider">The clock the retention and run leases are measured on; the system clock when null.</param>
+    public InMemoryJobStateStore(TimeProvider? timeProvider = null)
+        : this(IJobStateCleanup.DefaultFinishedJobRetention, timeProvider)
     {
-        lock (stored)
-        {
-            return stored.Clone();
-        }
     }
 
-    /// <summary>How many jobs are stored.</summary>
+    /// <summary>Creates a store that keeps finished jobs for <paramref name="finishedJobRetention"/>.</summary>
+    /// <param name="finishedJobRetention">How long a completed, failed or aborted job is kept; null keeps it for ever.</param>
+    /// <param name="timeProvider">The clock the retention and run leases are measured on; the system clock when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="finishedJobRetention"/> is zero or negative.</exception>
+    public InMemoryJobStateStore(TimeSpan? finishedJobRetention, TimeProvider? timeProvider = null)
+    {
+        if (finishedJobRetention is { } retention)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero, nameof(finishedJobRetention));
+        }
+
+        FinishedJobRetention = finishedJobRetention;
+        _clock = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>How long a completed, failed or aborted job is kept; null when for ever.</summary>
+    public TimeSpan? FinishedJobRetention { get; }
+
+    /// <summary>How many jobs are stored, counting finished jobs past their retention that no write has removed yet.</summary>
     public int Count => _jobs.Count;
 
     /// <inheritdoc />
     public ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (job.Status.IsFinished())
+        var finished = job.Status.IsFinished();
+        var now = finished ? _clock.GetUtcNow() : default;
+        if (finished)
         {
             lock (_leases)
             {
@@ -37,21 +67,40 @@ public sealed class InMemoryJobStateStore(TimeProvider? time = null) : IJobState
             }
         }
 
-        if (_jobs.TryGetValue(job.Id, out var stored))
+        while (true)
         {
-            // The worker writes a job after every step: copy into the snapshot already held
-            // instead of allocating a new one each time.
-            lock (stored)
+            if (_jobs.TryGetValue(job.Id, out var stored))
             {
-                stored.CopyStateFrom(job);
+                // The worker writes a job after every step: copy into the snapshot already held
+                // instead of allocating a new one each time.
+                lock (stored)
+                {
+                    if (!stored.Removed)
+                    {
+                        var wasFinished = stored.Job.Status.IsFinished();
+                        stored.Job.CopyStateFrom(job);
+                        Track(stored, wasFinished, now);
+                        break;
+                    }
+                }
+
+                continue; // Removed meanwhile: store it anew.
             }
 
-            return ValueTask.CompletedTask;
+            var added = new StoredJob(job.Clone());
+            lock (added)
+            {
+                if (_jobs.TryAdd(job.Id, added))
+                {
+                    Track(added, wasFinished: false, now);
+                    break;
+                }
+            }
         }
 
-        if (!_jobs.TryAdd(job.Id, job.Clone()))
+        if (finished)
         {
-            return UpdateAsync(job, cancellationToken);
+            RemoveExpired(RemovedPerFinishedWrite);
         }
 
         return ValueTask.CompletedTask;
@@ -61,20 +110,23 @@ public sealed class InMemoryJobStateStore(TimeProvider? time = null) : IJobState
     public ValueTask<Job?> GetAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);
-        return ValueTask.FromResult(_jobs.TryGetValue(jobId, out var job) ? Snapshot(job) : null);
+        return ValueTask.FromResult(_jobs.TryGetValue(jobId, out var stored) ? Snapshot(stored) : null);
     }
 
     /// <inheritdoc />
     public IAsyncEnumerable<Job> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        RemoveExpired(int.MaxValue);
         return _jobs.Values
-            .Where(job => (query.Status is null || job.Status == query.Status)
-                && (query.WorkflowName is null || job.WorkflowName == query.WorkflowName))
-            .OrderByDescending(job => job.CreatedAt)
-            .ThenByDescending(job => job.Id, StringComparer.Ordinal)
+            .Where(stored => !IsExpired(stored)
+                && (query.Status is null || stored.Job.Status == query.Status)
+                && (query.WorkflowName is null || stored.Job.WorkflowName == query.WorkflowName))
+            .OrderByDescending(stored => stored.Job.CreatedAt)
+            .ThenByDescending(stored => stored.Job.Id, StringComparer.Ordinal)
             .Take(query.Limit)
             .Select(Snapshot)
+            .OfType<Job>()
             .ToArray()
             .ToAsyncEnumerable();
     }
@@ -84,7 +136,7 @@ public sealed class InMemoryJobStateStore(TimeProvider? time = null) : IJobState
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentNullException.ThrowIfNull(holder);
-        var now = _time.GetUtcNow();
+        var now = _clock.GetUtcNow();
         lock (_leases)
         {
             var stored = _jobs.TryGetValue(jobId, out var job) ? Snapshot(job) : null;
@@ -102,7 +154,7 @@ public sealed class InMemoryJobStateStore(TimeProvider? time = null) : IJobState
     public ValueTask<bool> RenewRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);
-        var now = _time.GetUtcNow();
+        var now = _clock.GetUtcNow();
         lock (_leases)
         {
             if (!_leases.TryGetValue(jobId, out var lease) || lease.Holder != holder || lease.ExpiresAt <= now)
@@ -128,5 +180,114 @@ public sealed class InMemoryJobStateStore(TimeProvider? time = null) : IJobState
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> DeleteAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        return ValueTask.FromResult(_jobs.TryGetValue(jobId, out var stored) && Remove(stored, static _ => true));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default)
+    {
+        long removed = 0;
+        foreach (var stored in _jobs.Values)
+        {
+            if (Remove(stored, candidate => candidate.FinishedAt < finishedBefore))
+            {
+                removed++;
+            }
+        }
+
+        return ValueTask.FromResult(removed);
+    }
+
+    /// <summary>Records when a job finished, the first time it is stored finished; forgets it when it runs again.</summary>
+    private void Track(StoredJob stored, bool wasFinished, DateTimeOffset now)
+    {
+        if (!stored.Job.Status.IsFinished())
+        {
+            stored.FinishedAt = null;
+        }
+        else if (!wasFinished || stored.FinishedAt is null)
+        {
+            stored.FinishedAt = now;
+            if (FinishedJobRetention is not null)
+            {
+                lock (_finishedInOrder)
+                {
+                    _finishedInOrder.Enqueue((stored, now));
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes up to <paramref name="limit"/> jobs, oldest finished first, whose retention has passed.</summary>
+    private void RemoveExpired(int limit)
+    {
+        for (var i = 0; i < limit && TryTakeExpired(out var stored); i++)
+        {
+            // Removed only when still expired: the job may have run and finished again since.
+            Remove(stored, static _ => false);
+        }
+    }
+
+    private bool TryTakeExpired([NotNullWhen(true)] out StoredJob? stored)
+    {
+        lock (_finishedInOrder)
+        {
+            if (_finishedInOrder.TryPeek(out var oldest) && IsPast(oldest.FinishedAt))
+            {
+                stored = _finishedInOrder.Dequeue().Stored;
+                return true;
+            }
+        }
+
+        stored = null;
+        return false;
+    }
+
+    /// <summary>Removes <paramref name="stored"/> when it is still stored and <paramref name="condition"/> holds, or when it expired; true when it was stored and live.</summary>
+    private bool Remove(StoredJob stored, Func<StoredJob, bool> condition)
+    {
+        lock (stored)
+        {
+            var expired = IsExpired(stored);
+            if (stored.Removed || (!expired && !condition(stored)))
+            {
+                return false;
+            }
+
+            stored.Removed = true;
+            _jobs.TryRemove(new KeyValuePair<string, StoredJob>(stored.Job.Id, stored));
+            return !expired;
+        }
+    }
+
+    /// <summary>A copy of the stored job; null when it was removed or its retention has passed.</summary>
+    private Job? Snapshot(StoredJob stored)
+    {
+        lock (stored)
+        {
+            return stored.Removed || IsExpired(stored) ? null : stored.Job.Clone();
+        }
+    }
+
+    private bool IsExpired(StoredJob stored) => stored.FinishedAt is { } finishedAt && IsPast(finishedAt);
+
+    private bool IsPast(DateTimeOffset finishedAt) => FinishedJobRetention is { } retention && finishedAt + retention <= _clock.GetUtcNow();
+
+    /// <summary>A stored job, the lock of its changes, and when it finished.</summary>
+    private sealed class StoredJob(Job job)
+    {
+        public Job Job { get; } = job;
+
+        /// <summary>When the store stored the job's finished state; null while it is not finished.</summary>
+        public DateTimeOffset? FinishedAt { get; set; }
+
+        /// <summary>Taken out of the store: a write that still holds it stores the job anew.</summary>
+        public bool Removed { get; set; }
     }
 }

@@ -14,7 +14,7 @@ internal sealed class RedisOptionsValidator() : SectionOptionsValidator<RedisOpt
         Positive(options.IdleWait, nameof(options.IdleWait)),
         Check(options.Prefetch is null or >= 1, nameof(options.Prefetch), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)"),
         .. Failures(options.Reconnect, nameof(options.Reconnect)),
-        Positive(options.FinishedJobTtl, nameof(options.FinishedJobTtl)),
+        Check(options.FinishedJobRetention is null || options.FinishedJobRetention > TimeSpan.Zero, nameof(options.FinishedJobRetention), "must be positive (or empty to keep finished jobs for ever)"),
     ];
 
     /// <summary>What is wrong with the connection string, never showing it (it may hold a password); null when nothing is.</summary>

@@ -5,38 +5,81 @@ namespace Ergate.Redis;
 
 /// <summary>
 /// Keeps each job's state as one JSON string key, with sorted-set indexes (all jobs, by
-/// status, by workflow; scored by creation time) for listings, newest first. A script writes
-/// the state and updates the indexes in one atomic step, so a listing never disagrees with the
-/// stored state. Finished jobs can expire (<see cref="RedisOptions.FinishedJobTtl"/>); the
-/// listings drop expired jobs as they come across them. Run leases (<see cref="IRunLeaseStore"/>)
+/// status, by workflow; scored by creation time) for listings, newest first, and an index of
+/// finished jobs scored by the time they finished. A script writes the state and updates the
+/// indexes in one atomic step, so a listing never disagrees with the stored state. Finished jobs
+/// are kept for <see cref="RedisOptions.FinishedJobRetention"/>: their state key expires, and
+/// their entries leave every index as later finished jobs are written (a few per write, in the
+/// same script), at the next listing, or at a purge. Run leases (<see cref="IRunLeaseStore"/>)
 /// are one expiring key per job, taken together with the read of the state by a script.
 /// </summary>
-public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IRunLeaseStore
+public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore
 {
-    // KEYS: job, lease, all, workflow, one index per status. ARGV: json, id, score, status index, ttl (ms, 0 = none), finished (1/0).
+    // A job's member in the finished index: the id's length in bytes, a colon, the id, the
+    // workflow's name (taken from its index key), so that removing it knows its workflow index.
+    // trim removes the finished jobs that finished before a time, oldest first, at most `limit`:
+    // their state and their entry in every index. KEYS[firstStatus..] are the status indexes.
+    private const string Functions = """
+        local function finishedMember(id, workflowKey, workflowPrefix)
+          return #id .. ':' .. id .. string.sub(workflowKey, #workflowPrefix + 1)
+        end
+
+        local function trim(all, finished, firstStatus, before, limit, jobPrefix, workflowPrefix)
+          local members = redis.call('ZRANGEBYSCORE', finished, '-inf', '(' .. before, 'LIMIT', 0, limit)
+          for _, member in ipairs(members) do
+            local colon = string.find(member, ':', 1, true)
+            local last = colon + tonumber(string.sub(member, 1, colon - 1))
+            local id = string.sub(member, colon + 1, last)
+            redis.call('DEL', jobPrefix .. id)
+            redis.call('ZREM', all, id)
+            redis.call('ZREM', workflowPrefix .. string.sub(member, last + 1), id)
+            for i = firstStatus, #KEYS do
+              redis.call('ZREM', KEYS[i], id)
+            end
+          end
+          if #members > 0 then
+            redis.call('ZREM', finished, unpack(members))
+          end
+          return #members
+        end
+
+        """;
+
+    // KEYS: job, all, workflow, finished, lease, one index per status. ARGV: json, id, score,
+    // status index, ttl (ms, 0 = none), finished time (ms, 0 = not finished), remove finished
+    // jobs before (ms, 0 = keep them), job key prefix, workflow index prefix.
     // A finished state frees the job's run lease. A job already in its status's index (most
     // writes: the step after a step) needs only the SET.
-    private const string UpdateScript = """
+    private const string UpdateScript = Functions + """
         if tonumber(ARGV[5]) > 0 then
           redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
         else
           redis.call('SET', KEYS[1], ARGV[1])
         end
-        if ARGV[6] == '1' then
-          redis.call('DEL', KEYS[2])
+        if tonumber(ARGV[6]) > 0 then
+          redis.call('DEL', KEYS[5])
         end
         local status = tonumber(ARGV[4])
-        if redis.call('ZSCORE', KEYS[5 + status], ARGV[2]) then
+        if redis.call('ZSCORE', KEYS[6 + status], ARGV[2]) then
           return 0
         end
+        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
         redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
-        redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
-        for i = 5, #KEYS do
-          if i - 5 == status then
+        for i = 6, #KEYS do
+          if i - 6 == status then
             redis.call('ZADD', KEYS[i], ARGV[3], ARGV[2])
           else
             redis.call('ZREM', KEYS[i], ARGV[2])
           end
+        end
+        local member = finishedMember(ARGV[2], KEYS[3], ARGV[9])
+        if tonumber(ARGV[6]) > 0 then
+          redis.call('ZADD', KEYS[4], ARGV[6], member)
+          if tonumber(ARGV[7]) > 0 then
+            trim(KEYS[2], KEYS[4], 6, ARGV[7], 10, ARGV[8], ARGV[9])
+          end
+        else
+          redis.call('ZREM', KEYS[4], member)
         end
         return 1
         """;
@@ -68,10 +111,31 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IRunLea
         return 0
         """;
 
+    // KEYS: all, finished, one index per status. ARGV: before (ms), limit, job key prefix, workflow index prefix.
+    private const string TrimScript = Functions + """
+        return trim(KEYS[1], KEYS[2], 3, ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4])
+        """;
+
+    // KEYS: job, all, workflow, finished, lease, one index per status. ARGV: id, workflow index prefix.
+    private const string DeleteScript = Functions + """
+        local stored = redis.call('DEL', KEYS[1])
+        redis.call('ZREM', KEYS[2], ARGV[1])
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        redis.call('ZREM', KEYS[4], finishedMember(ARGV[1], KEYS[3], ARGV[2]))
+        redis.call('DEL', KEYS[5])
+        for i = 6, #KEYS do
+          redis.call('ZREM', KEYS[i], ARGV[1])
+        end
+        return stored
+        """;
+
+    // How many finished jobs one trim script removes at most, so that Redis never blocks long.
+    private const int TrimBatch = 1000;
     private const int MinPageSize = 100;
     private readonly IDatabase _database;
     private readonly RedisKeys _keys;
-    private readonly long _finishedTtlMs;
+    private readonly long _retentionMs;
+    private readonly RedisKey[] _trimKeys;
 
     /// <summary>Creates a store over <paramref name="connection"/>.</summary>
     /// <param name="connection">The process's shared connection.</param>
@@ -84,28 +148,73 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IRunLea
         new RedisOptionsValidator().ThrowIfInvalid(options);
         _database = connection.GetDatabase();
         _keys = new RedisKeys(options);
-        _finishedTtlMs = (long)(options.FinishedJobTtl?.TotalMilliseconds ?? 0);
+        _retentionMs = (long)(options.FinishedJobRetention?.TotalMilliseconds ?? 0);
+        _trimKeys = [_keys.AllJobs, _keys.FinishedJobs, .. _keys.StatusIndexes];
     }
 
     /// <inheritdoc />
     public async ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var keys = new RedisKey[4 + _keys.StatusIndexes.Length];
-        keys[0] = _keys.Job(job.Id);
-        keys[1] = _keys.RunLease(job.Id);
-        keys[2] = _keys.AllJobs;
-        keys[3] = _keys.Workflow(job.WorkflowName);
-        _keys.StatusIndexes.CopyTo(keys, 4);
-        await _database.ScriptEvaluateAsync(UpdateScript, keys,
+        var finished = job.Status.IsFinished();
+        var now = finished ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : 0;
+        await _database.ScriptEvaluateAsync(UpdateScript, JobKeys(job.Id, job.WorkflowName),
         [
             JobSerializer.Serialize(job),
             job.Id,
             job.CreatedAt.ToUnixTimeMilliseconds(),
             RedisKeys.StatusIndex(job.Status),
-            job.Status.IsFinished() ? _finishedTtlMs : 0,
-            job.Status.IsFinished() ? 1 : 0,
+            finished ? _retentionMs : 0,
+            now,
+            finished && _retentionMs > 0 ? now - _retentionMs : 0,
+            _keys.JobPrefix,
+            _keys.WorkflowPrefix,
         ]).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">What is stored under the job's key is not a job.</exception>
+    public async ValueTask<bool> DeleteAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        if (await GetAsync(jobId, cancellationToken).ConfigureAwait(false) is not { } job)
+        {
+            return false;
+        }
+
+        var deleted = await _database.ScriptEvaluateAsync(DeleteScript, JobKeys(jobId, job.WorkflowName),
+            [jobId, _keys.WorkflowPrefix]).ConfigureAwait(false);
+        return (long)deleted == 1;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The finish time is the clock of the process that stored the finished state.</remarks>
+    public async ValueTask<long> PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default)
+    {
+        long removed = 0;
+        long batch;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            batch = (long)await _database.ScriptEvaluateAsync(TrimScript, _trimKeys,
+                [finishedBefore.ToUnixTimeMilliseconds(), TrimBatch, _keys.JobPrefix, _keys.WorkflowPrefix]).ConfigureAwait(false);
+            removed += batch;
+        }
+        while (batch == TrimBatch);
+        return removed;
+    }
+
+    /// <summary>The keys the update and delete scripts touch for one job.</summary>
+    private RedisKey[] JobKeys(string jobId, string workflowName)
+    {
+        var keys = new RedisKey[5 + _keys.StatusIndexes.Length];
+        keys[0] = _keys.Job(jobId);
+        keys[1] = _keys.AllJobs;
+        keys[2] = _keys.Workflow(workflowName);
+        keys[3] = _keys.FinishedJobs;
+        keys[4] = _keys.RunLease(jobId);
+        _keys.StatusIndexes.CopyTo(keys, 5);
+        return keys;
     }
 
     /// <inheritdoc />
@@ -150,8 +259,10 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IRunLea
 
     /// <inheritdoc />
     /// <remarks>
-    /// Walks the narrowest index (the workflow's, else the status's, else all jobs) newest first,
-    /// a page at a time, and filters by the other criterion.
+    /// First removes the finished jobs past their retention from every index (a script per
+    /// thousand), so the pages hold no expired ids. Then walks the narrowest index (the
+    /// workflow's, else the status's, else all jobs) newest first, a page at a time, and filters
+    /// by the other criterion.
     /// </remarks>
     public async IAsyncEnumerable<Job> ListAsync(JobQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -159,6 +270,11 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IRunLea
         if (query.Limit <= 0)
         {
             yield break;
+        }
+
+        if (_retentionMs > 0)
+        {
+            await PurgeFinishedAsync(DateTimeOffset.UtcNow.AddMilliseconds(-_retentionMs), cancellationToken).ConfigureAwait(false);
         }
 
         var index = query.WorkflowName is not null ? _keys.Workflow(query.WorkflowName)
