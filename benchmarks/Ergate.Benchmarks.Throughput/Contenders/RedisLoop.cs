@@ -48,7 +48,7 @@ internal sealed class RedisLoop(string connectionString, int steps) : Contender
                 for (var step = 1; step <= steps; step++)
                 {
                     NoOpSteps.Step();
-                    writes.Add(batch.HashSetAsync(job, [new("status", step == steps ? "completed" : "running"), new("step", step)]));
+                    writes.Add(batch.ExecuteAsync("HSET", job, "status", step == steps ? "completed" : "running", "step", step));
                 }
 
                 writes.Add(batch.StreamAcknowledgeAsync(stream, Group, entry.Id));
