@@ -38,13 +38,17 @@ public class StepDispatchBenchmarks
         runtime.TryGetWorkflow("noop", out var registered);
         _binding = registered.Steps[0].Binding;
         _arguments = new StepArguments { Input = 1, Context = new JobContext(Job.Create("noop"), "step0") };
+        // As the worker builds it for the in-memory default, which keeps run leases.
+        var store = new InMemoryJobStateStore();
+        var options = new ErgateOptions();
         _runner = new JobRunner(
-            new InMemoryJobStateStore(),
+            store,
             runtime,
             services.GetRequiredService<IServiceScopeFactory>(),
-            new ErgateOptions(),
+            options,
             TimeProvider.System,
             new WorkerSignals(CancellationToken.None, CancellationToken.None),
+            new RunLeaseKeeper(store, options.RunLease, TimeProvider.System, NullLogger.Instance),
             NullLogger.Instance);
     }
 
