@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Authentication;
 using Ergate.Tests.Contracts;
 using Ergate.Tests.Servers;
+using Microsoft.Extensions.Options;
 using RabbitMQ.Client.Exceptions;
 
 namespace Ergate.RabbitMq.Tests;
@@ -92,6 +93,21 @@ public sealed class RabbitMqTlsTests(RabbitMqTlsFixture tls) : IClassFixture<Rab
         }));
 
         Assert.Contains("The TLS certificate of the server is not for '127.0.0.1': it names rabbit.test. Set Ergate:RabbitMq:Tls:ServerName to a name it carries", error);
+    }
+
+    [Fact]
+    public async Task Tls_problems_stop_the_start_naming_their_keys()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.pem");
+        var plain = new UriBuilder(tls.Server.Uri) { Scheme = "amqp" }.Uri;
+
+        var badFile = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredHost.StartAsync(
+            ergate => ergate.UseRabbitMq(), $"--Ergate:RabbitMq:Uri={tls.Server.Uri}", $"--Ergate:RabbitMq:Tls:CaFile={missing}"));
+        var tlsOff = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredHost.StartAsync(
+            ergate => ergate.UseRabbitMq(), $"--Ergate:RabbitMq:Uri={plain}", "--Ergate:RabbitMq:Tls:ServerName=rabbit.test"));
+
+        Assert.Equal($"Ergate:RabbitMq:Tls:CaFile '{missing}' does not exist.", Assert.Single(badFile.Failures));
+        Assert.Equal("Ergate:RabbitMq:Tls has settings, but TLS is off: set Ergate:RabbitMq:Tls:Enabled=true (or an amqps:// URI).", Assert.Single(tlsOff.Failures));
     }
 
     private RabbitMqOptions Options(Uri uri, Action<RabbitMqOptions> configure)

@@ -1,7 +1,9 @@
+using System.Security.Cryptography.X509Certificates;
 using Ergate.Tests.Servers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Xunit;
 
@@ -99,6 +101,54 @@ public sealed class RedisTlsTests(RedisTlsFixture tls) : IClassFixture<RedisTlsF
         await RoundTripAsync([.. common, "--Ergate:Redis:Tls:ServerName=redis.test"]);
 
         Assert.Contains("The TLS certificate of the server is not for '127.0.0.1': it names redis.test. Set Ergate:Redis:Tls:ServerName to a name it carries", error);
+    }
+
+    [Fact]
+    public async Task A_PKCS12_client_certificate_with_a_password_works_too()
+    {
+        var client = tls.Certificates.Client;
+        var pfx = Path.ChangeExtension(client.CertificateFile, ".pfx");
+        using (var certificate = X509Certificate2.CreateFromPemFile(client.CertificateFile, client.KeyFile))
+        {
+            File.WriteAllBytes(pfx, certificate.Export(X509ContentType.Pkcs12, "pfx-password"));
+        }
+
+        await RoundTripAsync(
+            $"--Ergate:Redis:ConnectionString={tls.MutualServer.ConnectionString},ssl=true",
+            $"--Ergate:Redis:Tls:CaFile={tls.Certificates.Authority.CaFile}",
+            $"--Ergate:Redis:Tls:ClientCertificateFile={pfx}",
+            "--Ergate:Redis:Tls:ClientCertificatePassword=pfx-password");
+    }
+
+    [Fact]
+    public async Task Tls_files_that_cannot_be_used_stop_the_start_naming_their_keys()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.pem");
+        var caOnly = tls.Certificates.Authority.CaFile;
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredHost.StartAsync(
+            ergate => ergate.UseRedis(),
+            $"--Ergate:Redis:ConnectionString={tls.Server.ConnectionString},ssl=true",
+            $"--Ergate:Redis:Tls:CaFile={missing}",
+            $"--Ergate:Redis:Tls:ClientCertificateFile={caOnly}"));
+
+        Assert.Equal(
+            [
+                $"Ergate:Redis:Tls:CaFile '{missing}' does not exist.",
+                $"Ergate:Redis:Tls:ClientCertificateFile '{caOnly}' has no private key: put it in the same file or set Ergate:Redis:Tls:ClientKeyFile.",
+            ],
+            error.Failures);
+    }
+
+    [Fact]
+    public async Task Tls_settings_while_TLS_is_off_stop_the_start()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredHost.StartAsync(
+            ergate => ergate.UseRedis(),
+            $"--Ergate:Redis:ConnectionString={tls.Server.ConnectionString}",
+            $"--Ergate:Redis:Tls:CaFile={tls.Certificates.Authority.CaFile}"));
+
+        Assert.Equal("Ergate:Redis:Tls has settings, but TLS is off: set Ergate:Redis:Tls:Enabled=true (or ssl=true in the connection string).", Assert.Single(error.Failures));
     }
 
     [Fact]

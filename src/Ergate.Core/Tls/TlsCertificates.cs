@@ -155,12 +155,20 @@ public sealed class TlsCertificates
             return null;
         }
 
+        var isPem = IsPem(content);
+        var noKey = $"{certificateKey} '{path}' has no private key: put it in the same file or set {privateKeyKey}.";
+        if (isPem && keyFile is null && content.AsSpan().IndexOf("PRIVATE KEY-----"u8) < 0)
+        {
+            problems.Add(noKey);
+            return null;
+        }
+
         try
         {
-            using var loaded = IsPem(content) ? LoadPem(path, keyFile, options.ClientCertificatePassword) : X509CertificateLoader.LoadPkcs12(content, options.ClientCertificatePassword);
+            using var loaded = isPem ? LoadPem(path, keyFile, options.ClientCertificatePassword) : X509CertificateLoader.LoadPkcs12(content, options.ClientCertificatePassword);
             if (!loaded.HasPrivateKey)
             {
-                problems.Add($"{certificateKey} '{path}' has no private key: put it in the same file or set {privateKeyKey}.");
+                problems.Add(noKey);
                 return null;
             }
 
