@@ -46,6 +46,10 @@ public sealed class TlsCertificates
     /// for, and chain to one of <see cref="CertificateAuthorities"/> (only those) or, when there
     /// are none, to a root this machine trusts.
     /// </summary>
+    /// <param name="sender">The <see cref="SslStream"/> of the handshake; its target host is the name the certificate must carry.</param>
+    /// <param name="certificate">The server's certificate.</param>
+    /// <param name="chain">The chain the platform built for it, whose certificates help build the chain to <see cref="CertificateAuthorities"/>.</param>
+    /// <param name="errors">What the platform's own check found.</param>
     /// <returns>True when the certificate is accepted.</returns>
     /// <exception cref="AuthenticationException">The certificate is rejected; the message says why and which setting fixes it.</exception>
     public bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
