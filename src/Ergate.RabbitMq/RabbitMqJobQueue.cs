@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
@@ -69,8 +70,11 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     /// <summary>
     /// Connects and declares (or, with <see cref="RabbitMqOptions.DeclareTopology"/> false,
     /// checks) the queues now rather than on first use, so a wrong URI or topology shows at
-    /// start. Retries an unreachable broker until <see cref="RabbitMqOptions.OperationTimeout"/>.
+    /// start. Retries an unreachable broker until <see cref="RabbitMqOptions.OperationTimeout"/>;
+    /// a refusal is not retried.
     /// </summary>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed; for a server certificate that was rejected the message says why and which <c>Ergate:RabbitMq:Tls</c> setting fixes it.</exception>
+    /// <exception cref="AuthenticationFailureException">The broker refused the user or password.</exception>
     public async ValueTask ConnectAsync(CancellationToken cancellationToken = default) =>
         await ConnectCoreAsync(DateTimeOffset.UtcNow + _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
 
@@ -379,6 +383,10 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
                     _consumer = new JobConsumer(this, connection, _topology.WorkQueue, (ushort)_options.PrefetchOrDefault(), _logger);
                     Volatile.Write(ref _publisher, new ConfirmedPublisher(connection, _options, _logger));
                 }
+                catch (BrokerUnreachableException ex) when (ConnectionSecurity.RefusalIn(ex) is { } refusal)
+                {
+                    ExceptionDispatchInfo.Throw(refusal);
+                }
                 catch (BrokerUnreachableException ex) when (retryUntil - DateTimeOffset.UtcNow > _options.Reconnect.InitialDelay)
                 {
                     var delay = _options.Reconnect.DelayAfter(++failures);
@@ -411,12 +419,14 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         return Task.CompletedTask;
     }
 
-    private ConnectionFactory NewConnectionFactory() => new()
-    {
-        Uri = _options.Uri,
-        AutomaticRecoveryEnabled = true,
-        TopologyRecoveryEnabled = true,
-        NetworkRecoveryInterval = _options.Reconnect.InitialDelay,
-        ClientProvidedName = _options.ConnectionName ?? $"ergate:{Environment.ProcessId}",
-    };
+    private ConnectionFactory NewConnectionFactory() => ConnectionSecurity.Apply(
+        new()
+        {
+            Uri = _options.Uri,
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            NetworkRecoveryInterval = _options.Reconnect.InitialDelay,
+            ClientProvidedName = _options.ConnectionName ?? $"ergate:{Environment.ProcessId}",
+        },
+        _options);
 }

@@ -10,8 +10,27 @@ public sealed class RabbitMqOptions : IPrefetchOptions
     /// <summary>The configuration section these options are read from.</summary>
     public const string SectionName = "Ergate:RabbitMq";
 
-    /// <summary>The broker's AMQP URI, with user, password and virtual host (default <c>amqp://guest:guest@localhost:5672/</c>).</summary>
+    /// <summary>
+    /// The broker's AMQP URI, with user, password and virtual host (default
+    /// <c>amqp://guest:guest@localhost:5672/</c>); <c>amqps://</c> (port 5671 unless given) connects over TLS.
+    /// </summary>
     public Uri Uri { get; set; } = new("amqp://guest:guest@localhost:5672/");
+
+    /// <summary>The user; when set it replaces the user of <see cref="Uri"/>.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>
+    /// The password; when set it replaces the password of <see cref="Uri"/>, so that it can come from
+    /// a secret store or an environment variable (<c>Ergate__RabbitMq__Password</c>) apart from the
+    /// URI. It is never logged.
+    /// </summary>
+    public string? Password { get; set; }
+
+    /// <summary>
+    /// TLS: on with <c>Tls:Enabled=true</c> or an <c>amqps://</c> URI; a private CA
+    /// (<c>Tls:CaFile</c>), a client certificate for mutual TLS, the server name to check.
+    /// </summary>
+    public TlsOptions Tls { get; set; } = new();
 
     /// <summary>
     /// The work queue (default <c>ergate-jobs</c>). The dead-letter queue is

@@ -20,6 +20,9 @@ internal static partial class RedisLog
     [LoggerMessage(2007, LogLevel.Information, "Removed {Count} consumer(s) of stream {Stream} that had nothing pending and had not read for an hour (workers that stopped).")]
     public static partial void ConsumersRemoved(ILogger logger, int count, string stream);
 
+    [LoggerMessage(2008, LogLevel.Error, "Could not connect to Redis at {Endpoint}: the TLS handshake or the login failed. {Reason} The client keeps trying.")]
+    public static partial void ConnectionRefused(ILogger logger, string endpoint, string reason);
+
     [LoggerMessage(2006, LogLevel.Debug, "Consumer {Consumer} reads stream {Stream} of group {Group}.")]
     public static partial void Started(ILogger logger, string consumer, string stream, string group);
 }

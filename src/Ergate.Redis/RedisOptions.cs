@@ -17,6 +17,22 @@ public sealed class RedisOptions : IPrefetchOptions
     /// </summary>
     public string ConnectionString { get; set; } = "localhost:6379";
 
+    /// <summary>The Redis ACL user; when set it replaces the connection string's <c>user=</c>.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>
+    /// The password; when set it replaces the connection string's <c>password=</c>, so that it can
+    /// come from a secret store or an environment variable (<c>Ergate__Redis__Password</c>) apart
+    /// from the rest of the connection string. It is never logged.
+    /// </summary>
+    public string? Password { get; set; }
+
+    /// <summary>
+    /// TLS: on with <c>Tls:Enabled=true</c> or <c>ssl=true</c> in the connection string; a private CA
+    /// (<c>Tls:CaFile</c>), a client certificate for mutual TLS, the server name to check.
+    /// </summary>
+    public TlsOptions Tls { get; set; } = new();
+
     /// <summary>
     /// Starts every key Ergate writes (default <c>ergate</c>). It is written as a hash tag,
     /// <c>{ergate}:...</c>, so that on a Redis Cluster all of Ergate's keys share one slot and

@@ -22,7 +22,7 @@ public sealed class RedisCrashTests(ITestOutputHelper output) : CrashTestContrac
     public override async Task InitializeAsync()
     {
         _server = await RedisServer.StartAsync(allowExternal: false);
-        _connection = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Configure(_server.ConnectionString));
+        _connection = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Configure(new RedisOptions { ConnectionString = _server.ConnectionString }));
         _options = new RedisOptions
         {
             ConnectionString = _server.ConnectionString,

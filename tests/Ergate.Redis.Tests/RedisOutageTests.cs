@@ -95,7 +95,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
             IdleWait = TimeSpan.FromMilliseconds(200),
         };
         var log = new ListLogger<RedisJobQueue>();
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Configure(options.ConnectionString));
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Configure(options));
         await using var queue = new RedisJobQueue(connection, options, log);
 
         Assert.Null(await TryDequeueAsync(queue, TimeSpan.FromSeconds(3)));

@@ -32,10 +32,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     private RabbitMqServer(Uri uri) => Uri = uri;
 
-    private RabbitMqServer(string folder, string nodeName, int port, int distPort, int epmdPort, bool enableAmqp10, IEnumerable<string> configLines, string advancedConfig)
+    private RabbitMqServer(string folder, string nodeName, int port, int distPort, int epmdPort, bool enableAmqp10, IEnumerable<string> configLines, string advancedConfig, int? tlsPort)
     {
         _folder = folder;
-        Uri = new Uri($"amqp://guest:guest@127.0.0.1:{port}/");
+        Uri = new Uri(tlsPort is null ? $"amqp://guest:guest@127.0.0.1:{port}/" : $"amqps://guest:guest@127.0.0.1:{tlsPort}/");
         Amqp10Enabled = enableAmqp10;
         _ownsEpmd = !IsListening(epmdPort);
 
@@ -61,10 +61,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
         _environment["ERL_EPMD_PORT"] = epmdPort.ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The broker's AMQP URI, with the <c>guest</c> user (allowed from 127.0.0.1).</summary>
+    /// <summary>The broker's AMQP URI, with the <c>guest</c> user (allowed from 127.0.0.1); <c>amqps://</c> and the TLS port for a server started with TLS.</summary>
     public Uri Uri { get; }
 
-    /// <summary>The AMQP port (AMQP 0-9-1, and AMQP 1.0 too when <see cref="Amqp10Enabled"/>).</summary>
+    /// <summary>The AMQP port of <see cref="Uri"/> (AMQP 0-9-1, and AMQP 1.0 too when <see cref="Amqp10Enabled"/>).</summary>
     public int Port => Uri.Port;
 
     /// <summary>True when the <c>rabbitmq_amqp1_0</c> plugin is on, so <see cref="Port"/> also accepts AMQP 1.0 clients.</summary>
@@ -97,7 +97,8 @@ public sealed class RabbitMqServer : IAsyncDisposable
     /// example <c>[{rabbit, [{channel_tick_interval, 1000}]}].</c> so that consumer timeouts are
     /// checked every second instead of every minute.
     /// </param>
-    public static async Task<RabbitMqServer> StartPrivateAsync(bool enableAmqp10 = false, IEnumerable<string>? configLines = null, string advancedConfig = "[].")
+    /// <param name="tls">Also listen for AMQP over TLS with these certificates; <see cref="Uri"/> is then the <c>amqps://</c> one.</param>
+    public static async Task<RabbitMqServer> StartPrivateAsync(bool enableAmqp10 = false, IEnumerable<string>? configLines = null, string advancedConfig = "[].", ServerTls? tls = null)
     {
         if (!File.Exists(Path.Combine(BinFolder, "rabbitmq-server")))
         {
@@ -106,10 +107,20 @@ public sealed class RabbitMqServer : IAsyncDisposable
                 $"(./test.sh does), or set {ExternalUriVariable} to the AMQP URI of a broker.");
         }
 
-        var ports = DistinctFreePorts(3);
+        var ports = DistinctFreePorts(4);
         var folder = TestServerSupport.NewTempFolder("ergate-rabbitmq");
         var nodeName = $"ergate-{Path.GetFileName(folder)[^8..]}@localhost";
-        var server = new RabbitMqServer(folder, nodeName, ports[0], ports[1], ports[2], enableAmqp10, configLines ?? [], advancedConfig);
+        IEnumerable<string> tlsLines = tls is null ? [] :
+        [
+            $"listeners.ssl.default = {ports[3]}",
+            $"ssl_options.cacertfile = {tls.CaFile}",
+            $"ssl_options.certfile = {tls.Certificate.CertificateFile}",
+            $"ssl_options.keyfile = {tls.Certificate.KeyFile}",
+            $"ssl_options.verify = {(tls.RequireClientCertificate ? "verify_peer" : "verify_none")}",
+            $"ssl_options.fail_if_no_peer_cert = {(tls.RequireClientCertificate ? "true" : "false")}",
+        ];
+        var server = new RabbitMqServer(
+            folder, nodeName, ports[0], ports[1], ports[2], enableAmqp10, [.. configLines ?? [], .. tlsLines], advancedConfig, tls is null ? null : ports[3]);
         try
         {
             await server.RestartAsync();
@@ -278,3 +289,4 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
     }
 }
+

@@ -19,16 +19,18 @@ public sealed class RedisServer : IAsyncDisposable
     private const string Executable = "redis-server";
     private readonly string? _folder;
     private readonly int _port;
+    private readonly ServerTls? _tls;
     private bool _running;
 
-    private RedisServer(string connectionString, string? folder, int port)
+    private RedisServer(string connectionString, string? folder, int port, ServerTls? tls = null)
     {
         ConnectionString = connectionString;
         _folder = folder;
         _port = port;
+        _tls = tls;
     }
 
-    /// <summary>The StackExchange.Redis connection string of the server.</summary>
+    /// <summary>The StackExchange.Redis connection string of the server (host and port only for a TLS server: the test adds the TLS settings).</summary>
     public string ConnectionString { get; }
 
     /// <summary>True when the server was started by this object (not taken from <see cref="ExternalServerVariable"/>).</summary>
@@ -49,8 +51,19 @@ public sealed class RedisServer : IAsyncDisposable
             return new RedisServer(external, null, 0);
         }
 
+        return await StartOwnAsync(tls: null);
+    }
+
+    /// <summary>
+    /// Starts a server of its own that speaks only TLS (<c>--port 0 --tls-port P</c>) with the
+    /// certificate and CA of <paramref name="tls"/>.
+    /// </summary>
+    public static Task<RedisServer> StartWithTlsAsync(ServerTls tls) => StartOwnAsync(tls);
+
+    private static async Task<RedisServer> StartOwnAsync(ServerTls? tls)
+    {
         var port = TestServerSupport.FreePort();
-        var server = new RedisServer($"127.0.0.1:{port},abortConnect=false", TestServerSupport.NewTempFolder("ergate-redis"), port);
+        var server = new RedisServer($"127.0.0.1:{port},abortConnect=false", TestServerSupport.NewTempFolder("ergate-redis"), port, tls);
         try
         {
             await server.LaunchAsync();
@@ -73,7 +86,15 @@ public sealed class RedisServer : IAsyncDisposable
             return;
         }
 
-        await TestServerSupport.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", _port.ToString(), "shutdown"], timeout: TimeSpan.FromSeconds(30));
+        if (_tls is null)
+        {
+            await TestServerSupport.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", _port.ToString(), "shutdown"], timeout: TimeSpan.FromSeconds(30));
+        }
+        else
+        {
+            KillFromPidFile(); // redis-cli would need a client certificate of its own
+        }
+
         await WaitUntilAsync(() => !IsListening(), "stop");
         _running = false;
     }
@@ -121,10 +142,21 @@ public sealed class RedisServer : IAsyncDisposable
     private async Task LaunchAsync()
     {
         var folder = _folder!;
+        string[] listen = _tls is null
+            ? ["--port", _port.ToString()]
+            :
+            [
+                "--port", "0",
+                "--tls-port", _port.ToString(),
+                "--tls-cert-file", _tls.Certificate.CertificateFile,
+                "--tls-key-file", _tls.Certificate.KeyFile,
+                "--tls-ca-cert-file", _tls.CaFile,
+                "--tls-auth-clients", _tls.RequireClientCertificate ? "yes" : "no",
+            ];
         string[] arguments =
         [
             "--bind", "127.0.0.1",
-            "--port", _port.ToString(),
+            .. listen,
             "--dir", folder,
             "--save", "",
             "--appendonly", "yes",
@@ -154,6 +186,11 @@ public sealed class RedisServer : IAsyncDisposable
         {
             using var client = new TcpClient();
             client.Connect("127.0.0.1", _port);
+            if (_tls is not null)
+            {
+                return true; // it accepts connections: a TLS handshake would need the client certificate
+            }
+
             using var stream = client.GetStream();
             stream.Write("PING\r\n"u8);
             var reply = new byte[7];
@@ -213,3 +250,4 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 }
+

@@ -59,6 +59,33 @@ public abstract class SectionOptionsValidator<TOptions>(string sectionName) : IV
     protected IEnumerable<string?> Failures(Backoff? backoff, string option) =>
         backoff is null ? [Failure(option, "is required")] : backoff.Problems($"{SectionName}:{option}");
 
+    /// <summary>
+    /// The failures of a <see cref="TlsOptions"/> option, each naming its full key
+    /// (<c>{SectionName}:{option}:CaFile ...</c>): a file that is missing or cannot be loaded, or
+    /// settings given while TLS is off. None when it can work.
+    /// </summary>
+    /// <param name="tls">The TLS settings.</param>
+    /// <param name="option">The option's name in the section, <c>Tls</c>.</param>
+    /// <param name="requestedByConnection">Whether the connection string or URI asks for TLS by itself (<c>ssl=true</c>, <c>amqps://</c>).</param>
+    /// <param name="howToTurnOn">What else turns TLS on, for the message, for example <c>ssl=true in the connection string</c>.</param>
+    protected IEnumerable<string?> Failures(TlsOptions? tls, string option, bool requestedByConnection, string howToTurnOn)
+    {
+        var key = $"{SectionName}:{option}";
+        if (tls is null)
+        {
+            return [Failure(option, "is required")];
+        }
+
+        if (tls.Enabled || requestedByConnection)
+        {
+            return TlsCertificates.Problems(tls, key);
+        }
+
+        return tls.HasSettings
+            ? [$"{key} has settings, but TLS is off: set {key}:{nameof(TlsOptions.Enabled)}=true (or {howToTurnOn})."]
+            : [];
+    }
+
     /// <summary>The failure of a duration that is zero or negative; an unset (null) duration passes.</summary>
     protected string? Positive(TimeSpan? value, string option) => Check(value is null || value > TimeSpan.Zero, option, "must be positive");
 }

@@ -13,5 +13,6 @@ internal sealed class RabbitMqOptionsValidator() : SectionOptionsValidator<Rabbi
         Positive(options.IdleWait, nameof(options.IdleWait)),
         .. Failures(options.Reconnect, nameof(options.Reconnect)),
         Positive(options.ConsumerTimeout, nameof(options.ConsumerTimeout)),
+        .. Failures(options.Tls, nameof(options.Tls), ConnectionSecurity.IsAmqps(options.Uri), "an amqps:// URI"),
     ];
 }

@@ -1,11 +1,13 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace Ergate.Redis;
 
 /// <summary>The one connection an app's Redis queue and state store share; the container disposes it.</summary>
-internal sealed class RedisConnection(string connectionString) : IDisposable
+internal sealed class RedisConnection(RedisOptions options, ILogger<RedisConnection>? logger) : IDisposable
 {
-    private readonly Lazy<ConnectionMultiplexer> _multiplexer = new(() => RedisConnectionFactory.Connect(connectionString));
+    private readonly Lazy<ConnectionMultiplexer> _multiplexer = new(() => RedisConnectionFactory.Connect(options, (ILogger?)logger ?? NullLogger.Instance));
 
     public IConnectionMultiplexer Multiplexer => _multiplexer.Value;
 

@@ -58,7 +58,9 @@ public static class RedisErgateBuilderExtensions
 
             configure?.Invoke(redis);
         });
-        builder.Services.TryAddSingleton(services => new RedisConnection(services.GetRequiredService<IOptions<RedisOptions>>().Value.ConnectionString));
+        builder.Services.TryAddSingleton(services => new RedisConnection(
+            services.GetRequiredService<IOptions<RedisOptions>>().Value,
+            services.GetService<ILogger<RedisConnection>>()));
         builder.AddConnectionHealthCheck("ergate-redis", "Redis", services => services.GetRequiredService<RedisConnection>().IsConnected);
     }
 }

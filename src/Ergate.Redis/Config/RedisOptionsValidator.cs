@@ -15,7 +15,20 @@ internal sealed class RedisOptionsValidator() : SectionOptionsValidator<RedisOpt
         Check(options.Prefetch is null or >= 1, nameof(options.Prefetch), "must be at least 1 (or unset to follow Ergate:MaxConcurrency)"),
         .. Failures(options.Reconnect, nameof(options.Reconnect)),
         Check(options.FinishedJobRetention is null || options.FinishedJobRetention > TimeSpan.Zero, nameof(options.FinishedJobRetention), "must be positive (or empty to keep finished jobs for ever)"),
+        .. Failures(options.Tls, nameof(options.Tls), SslRequested(options.ConnectionString), "ssl=true in the connection string"),
     ];
+
+    private static bool SslRequested(string? connectionString)
+    {
+        try
+        {
+            return !string.IsNullOrWhiteSpace(connectionString) && ConfigurationOptions.Parse(connectionString).Ssl;
+        }
+        catch (ArgumentException)
+        {
+            return false; // reported as the connection string's failure
+        }
+    }
 
     /// <summary>What is wrong with the connection string, never showing it (it may hold a password); null when nothing is.</summary>
     private string? ConnectionStringFailure(string? connectionString)

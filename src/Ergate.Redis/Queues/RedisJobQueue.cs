@@ -18,7 +18,8 @@ namespace Ergate.Redis;
 /// Commands go through the shared <see cref="IConnectionMultiplexer"/>, except the blocking
 /// <c>XREADGROUP ... BLOCK</c> long-poll: StackExchange.Redis multiplexes every caller over one
 /// connection, where a blocking command would stall everyone else, so the queue opens one
-/// connection of its own for it (from <see cref="RedisOptions.ConnectionString"/>).
+/// connection of its own for it (from <see cref="RedisOptions.ConnectionString"/>, with the
+/// credentials and TLS settings of the options).
 /// </remarks>
 public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDisposable
 {
@@ -435,7 +436,7 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
 
     private async Task<ConnectionMultiplexer> ConnectReaderAsync()
     {
-        var reader = await RedisConnectionFactory.ConnectAsync(_options.ConnectionString, blockingFor: _options.IdleWait).ConfigureAwait(false);
+        var reader = await RedisConnectionFactory.ConnectAsync(_options, blockingFor: _options.IdleWait, _logger).ConfigureAwait(false);
         reader.ConnectionFailed += HoldOffClaims;
         reader.ConnectionRestored += HoldOffClaims;
         return reader;
