@@ -23,6 +23,7 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
 {
     private readonly IHost _host;
     private readonly ErgateRuntime _runtime;
+    private readonly StartupStopSignal _startupStop;
 
     /// <summary>Creates an app over <paramref name="queue"/> and <paramref name="stateStore"/> with default logging and configuration.</summary>
     public ErgateApp(IJobQueue queue, IJobStateStore stateStore)
@@ -34,6 +35,8 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
     {
         _host = host;
         _runtime = host.Services.GetRequiredService<ErgateRuntime>();
+        _startupStop = host.Services.GetRequiredService<StartupStopSignal>();
+        _startupStop.Attach(host.Services.GetRequiredService<IHostApplicationLifetime>());
         Queue = host.Services.GetRequiredService<IJobQueue>();
         StateStore = host.Services.GetRequiredService<IJobStateStore>();
     }
@@ -97,11 +100,32 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
         return this;
     }
 
-    /// <summary>Runs the worker until Ctrl+C or SIGTERM, then shuts down gracefully.</summary>
-    public void Run() => _host.Run();
+    /// <summary>
+    /// Runs the worker until Ctrl+C or SIGTERM, then shuts down gracefully. A stop requested while
+    /// the app is still starting (from <see cref="CreateBuilder"/> on) ends it without starting
+    /// the worker, with one log line and exit code 0.
+    /// </summary>
+    public void Run() => RunAsync().GetAwaiter().GetResult();
 
-    /// <summary>Runs the worker until <paramref name="cancellationToken"/> fires, Ctrl+C or SIGTERM.</summary>
-    public Task RunAsync(CancellationToken cancellationToken = default) => _host.RunAsync(cancellationToken);
+    /// <summary>Runs the worker until <paramref name="cancellationToken"/> fires, Ctrl+C or SIGTERM (see <see cref="Run"/>).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_startupStop.IsRequested)
+        {
+            try
+            {
+                await _host.RunAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (_startupStop.IsRequested)
+            {
+                // The signal came while the host was starting.
+            }
+        }
+
+        Log.StoppedDuringStartup(Logger);
+        await DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Runs the worker until the queue is idle and no job is running, then stops (batch runs, examples, tests).</summary>
     public void RunUntilIdle() => RunUntilIdleAsync().GetAwaiter().GetResult();
@@ -110,12 +134,20 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
     public Task RunUntilIdleAsync(CancellationToken cancellationToken = default)
     {
         _runtime.StopWhenIdle = true;
-        return _host.RunAsync(cancellationToken);
+        return RunAsync(cancellationToken);
     }
 
     /// <inheritdoc />
-    public void Dispose() => _host.Dispose();
+    public void Dispose()
+    {
+        _startupStop.Dispose();
+        _host.Dispose();
+    }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _host is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _startupStop.Dispose();
+        return _host is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+    }
 }

@@ -64,4 +64,7 @@ internal static partial class Log
 
     [LoggerMessage(1020, LogLevel.Warning, "Job {JobId}: the lease is lost, so the state at step {CurrentStep} is not stored; the job's new holder runs that step again")]
     public static partial void NotStoredLeaseLost(ILogger logger, string jobId, int currentStep);
+
+    [LoggerMessage(1021, LogLevel.Information, "Stopped during start-up: a stop was requested (SIGTERM, Ctrl+C) before the worker took its first job")]
+    public static partial void StoppedDuringStartup(ILogger logger);
 }

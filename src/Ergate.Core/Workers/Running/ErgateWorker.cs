@@ -44,6 +44,14 @@ internal sealed class ErgateWorker(
             return;
         }
 
+        if (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped while a starting hook ran that did not watch its token: start nothing.
+            Log.StoppedDuringStartup(logger);
+            await RunHooksAsync(runtime.StoppedHooks, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
         var signals = new WorkerSignals(stoppingToken, hardStop.Token);
         var runner = new JobRunner(store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, time, signals, logger);
         var stopWhenIdle = _options.StopWhenIdle || runtime.StopWhenIdle;
@@ -200,6 +208,12 @@ internal sealed class ErgateWorker(
             }
 
             return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A starting hook that watches its token ends when a stop is requested: not a failure.
+            Log.StoppedDuringStartup(logger);
+            return false;
         }
         catch (Exception ex)
         {
