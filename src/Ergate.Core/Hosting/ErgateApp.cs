@@ -23,7 +23,6 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
 {
     private readonly IHost _host;
     private readonly ErgateRuntime _runtime;
-    private readonly StartupStopSignal _startupStop;
 
     /// <summary>Creates an app over <paramref name="queue"/> and <paramref name="stateStore"/> with default logging and configuration.</summary>
     public ErgateApp(IJobQueue queue, IJobStateStore stateStore)
@@ -35,10 +34,9 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
     {
         _host = host;
         _runtime = host.Services.GetRequiredService<ErgateRuntime>();
-        _startupStop = host.Services.GetRequiredService<StartupStopSignal>();
-        _startupStop.Attach(host.Services.GetRequiredService<IHostApplicationLifetime>());
         Queue = host.Services.GetRequiredService<IJobQueue>();
         StateStore = host.Services.GetRequiredService<IJobStateStore>();
+        ExitIfStoppedWhileBuilding(host.Services.GetRequiredService<StartupStopSignal>());
     }
 
     /// <summary>Creates a builder for an app with services, configuration and logging, in the spirit of <c>WebApplication.CreateBuilder</c>.</summary>
@@ -102,29 +100,23 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Runs the worker until Ctrl+C or SIGTERM, then shuts down gracefully. A stop requested while
-    /// the app is still starting (from <see cref="CreateBuilder"/> on) ends it without starting
-    /// the worker, with one log line and exit code 0.
+    /// the host is starting ends it without starting the worker, with one log line and exit code 0.
     /// </summary>
     public void Run() => RunAsync().GetAwaiter().GetResult();
 
     /// <summary>Runs the worker until <paramref name="cancellationToken"/> fires, Ctrl+C or SIGTERM (see <see cref="Run"/>).</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        if (!_startupStop.IsRequested)
+        var logger = Logger;
+        var stopping = _host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        try
         {
-            try
-            {
-                await _host.RunAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (OperationCanceledException) when (_startupStop.IsRequested)
-            {
-                // The signal came while the host was starting.
-            }
+            await _host.RunAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        Log.StoppedDuringStartup(Logger);
-        await DisposeAsync().ConfigureAwait(false);
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Log.StoppedDuringStartup(logger);
+        }
     }
 
     /// <summary>Runs the worker until the queue is idle and no job is running, then stops (batch runs, examples, tests).</summary>
@@ -138,16 +130,23 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _startupStop.Dispose();
-        _host.Dispose();
-    }
+    public void Dispose() => _host.Dispose();
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _host is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+
+    /// <summary>
+    /// A stop requested while the app was being built (an adapter connecting, say) ends the
+    /// process here, before anything runs: one log line, exit code 0.
+    /// </summary>
+    private void ExitIfStoppedWhileBuilding(StartupStopSignal signal)
     {
-        _startupStop.Dispose();
-        return _host is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+        signal.Dispose();
+        if (signal.IsRequested)
+        {
+            Log.StoppedDuringStartup(Logger);
+            _host.Dispose(); // flushes the log
+            Environment.Exit(0);
+        }
     }
 }
