@@ -21,6 +21,8 @@ public sealed class InMemoryDelayedDeliveryContract() : DelayedDeliveryContract(
 
 public sealed class InMemoryAcknowledgementContract() : AcknowledgementContract(new InMemoryQueueFactory());
 
+// No CrashSafetyContract: the in-memory queue lives and dies with its process, jobs included.
+
 public sealed class InMemoryStateStoreContract() : JobStateStoreContract(new InMemoryStoreFactory());
 
 public sealed class InMemoryStateQueryContract() : JobStateQueryContract(new InMemoryStoreFactory());

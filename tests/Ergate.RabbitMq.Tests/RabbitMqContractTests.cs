@@ -5,9 +5,21 @@ namespace Ergate.RabbitMq.Tests;
 /// <summary>RabbitMQ queues of one type, each with a name of its own, for the queue contracts.</summary>
 public sealed class RabbitMqQueueFactory(RabbitMqFixture fixture, RabbitMqQueueType type) : JobQueueFactory
 {
+    private readonly Dictionary<IJobQueue, RabbitMqOptions> _options = [];
+
     public override Task SendRawAsync(IJobQueue queue, byte[] body) => fixture.SendRawAsync((RabbitMqJobQueue)queue, body);
 
-    protected override Task<IJobQueue> CreateAsync() => fixture.NewQueueAsync(type);
+    protected override Task<IJobQueue> CreateAsync() => Task.FromResult(Open(fixture.NewOptions(type)));
+
+    /// <summary>A second worker: a connection of its own to the same queue.</summary>
+    protected override Task<IJobQueue> CreateConsumerCoreAsync(IJobQueue queue) => Task.FromResult(Open(_options[queue]));
+
+    private IJobQueue Open(RabbitMqOptions options)
+    {
+        var queue = new RabbitMqJobQueue(options);
+        _options[queue] = options;
+        return queue;
+    }
 }
 
 [Collection(RabbitMqCollection.Name)]
@@ -27,3 +39,10 @@ public sealed class RabbitMqAcknowledgementContract(RabbitMqFixture fixture) : A
 
 [Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqUnreadableMessageContract(RabbitMqFixture fixture) : UnreadableMessageContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum));
+
+/// <summary>A worker whose connection closes without acknowledging: the broker requeues its deliveries at once.</summary>
+[Collection(RabbitMqCollection.Name)]
+public sealed class RabbitMqCrashSafetyContract(RabbitMqFixture fixture) : CrashSafetyContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum));
+
+[Collection(RabbitMqCollection.Name)]
+public sealed class RabbitMqClassicCrashSafetyContract(RabbitMqFixture fixture) : CrashSafetyContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Classic));

@@ -36,10 +36,6 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         await Server.DisposeAsync();
     }
 
-    /// <summary>A new queue of its own on the shared broker, with short timeouts for tests; its queues are deleted at the end of the run.</summary>
-    public Task<IJobQueue> NewQueueAsync(RabbitMqQueueType type = RabbitMqQueueType.Quorum) =>
-        Task.FromResult<IJobQueue>(new RabbitMqJobQueue(NewOptions(type)));
-
     /// <summary>Options for a new queue of its own on the shared broker; its queues are deleted at the end of the run.</summary>
     public RabbitMqOptions NewOptions(RabbitMqQueueType type = RabbitMqQueueType.Quorum)
     {

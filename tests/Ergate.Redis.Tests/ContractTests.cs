@@ -5,7 +5,9 @@ using Xunit;
 namespace Ergate.Redis.Tests;
 
 /// <summary>Redis queues, each on keys of its own, for the queue contracts.</summary>
-public sealed class RedisQueueFactory(RedisServerFixture redis) : JobQueueFactory
+/// <param name="redis">The shared server.</param>
+/// <param name="leaseTime">The queues' lease; the default (30 s) unless given.</param>
+public sealed class RedisQueueFactory(RedisServerFixture redis, TimeSpan? leaseTime = null) : JobQueueFactory
 {
     private readonly Dictionary<IJobQueue, RedisOptions> _options = [];
 
@@ -15,9 +17,18 @@ public sealed class RedisQueueFactory(RedisServerFixture redis) : JobQueueFactor
     protected override Task<IJobQueue> CreateAsync()
     {
         var options = redis.NewOptions();
+        options.LeaseTime = leaseTime ?? options.LeaseTime;
+        return Task.FromResult(Open(options));
+    }
+
+    /// <summary>A second worker: the same keys, a consumer name of its own.</summary>
+    protected override Task<IJobQueue> CreateConsumerCoreAsync(IJobQueue queue) => Task.FromResult(Open(_options[queue]));
+
+    private IJobQueue Open(RedisOptions options)
+    {
         var queue = redis.NewQueue(options);
         _options[queue] = options;
-        return Task.FromResult<IJobQueue>(queue);
+        return queue;
     }
 }
 
@@ -39,6 +50,10 @@ public sealed class RedisAcknowledgementContract(RedisServerFixture redis) : Ack
 
 [Collection(RedisCollection.Name)]
 public sealed class RedisUnreadableMessageContract(RedisServerFixture redis) : UnreadableMessageContract(new RedisQueueFactory(redis));
+
+/// <summary>A worker that dies leaves its job pending; another claims it once the (here 2 s) lease has passed.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class RedisCrashSafetyContract(RedisServerFixture redis) : CrashSafetyContract(new RedisQueueFactory(redis, leaseTime: TimeSpan.FromSeconds(2)));
 
 [Collection(RedisCollection.Name)]
 public sealed class RedisStateStoreContract(RedisServerFixture redis) : JobStateStoreContract(new RedisStoreFactory(redis));

@@ -7,7 +7,8 @@ namespace Ergate.ServiceBus.Tests;
 // docs/servicebus.md for what is proven there and what against the real AMQP 1.0 broker).
 
 /// <summary>Service Bus queues, each on a protocol test host of its own, for the queue contracts.</summary>
-public sealed class TestHostQueueFactory : JobQueueFactory
+/// <param name="lockDuration">The hosts' peek-lock duration; 30 s unless given.</param>
+public sealed class TestHostQueueFactory(TimeSpan? lockDuration = null) : JobQueueFactory
 {
     private readonly TestHostQueues _queues = new();
 
@@ -31,7 +32,11 @@ public sealed class TestHostQueueFactory : JobQueueFactory
             .ToList();
     }
 
-    protected override Task<IJobQueue> CreateAsync() => Task.FromResult(_queues.NewQueue());
+    protected override Task<IJobQueue> CreateAsync() => Task.FromResult(_queues.NewQueue(lockDuration));
+
+    /// <summary>A second worker: a connection of its own to the same host.</summary>
+    protected override Task<IJobQueue> CreateConsumerCoreAsync(IJobQueue queue) =>
+        Task.FromResult<IJobQueue>(TestHostQueues.Connect(_queues.HostOf(queue)));
 
     protected override ValueTask DisposeCoreAsync()
     {
@@ -47,3 +52,6 @@ public sealed class TestHostDelayedDeliveryContract() : DelayedDeliveryContract(
 public sealed class TestHostAcknowledgementContract() : AcknowledgementContract(new TestHostQueueFactory());
 
 public sealed class TestHostUnreadableMessageContract() : UnreadableMessageContract(new TestHostQueueFactory());
+
+/// <summary>A worker whose connection closes without settling: its locks expire (here after 2 s) and the messages come back, counted.</summary>
+public sealed class TestHostCrashSafetyContract() : CrashSafetyContract(new TestHostQueueFactory(lockDuration: TimeSpan.FromSeconds(2)));

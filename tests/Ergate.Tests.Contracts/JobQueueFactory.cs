@@ -22,6 +22,31 @@ public abstract class JobQueueFactory : IAsyncDisposable
     }
 
     /// <summary>
+    /// Opens another consumer of the queue <paramref name="queue"/> reads (the same broker queue,
+    /// stream or folder), as a second worker process would, for <see cref="CrashSafetyContract"/>.
+    /// It is disposed with the factory.
+    /// </summary>
+    public async Task<IJobQueue> CreateConsumerAsync(IJobQueue queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        var consumer = await CreateConsumerCoreAsync(queue);
+        _queues.Add(consumer);
+        return consumer;
+    }
+
+    /// <summary>
+    /// Ends <paramref name="consumer"/> as a worker process that dies would, without settling what it
+    /// handed out (for <see cref="CrashSafetyContract"/>). The default disposes it, which must then
+    /// leave its deliveries to the broker's lease or lock; override to crash it another way.
+    /// </summary>
+    public virtual async Task CrashAsync(IJobQueue consumer)
+    {
+        ArgumentNullException.ThrowIfNull(consumer);
+        _queues.Remove(consumer);
+        await ContractDisposal.DisposeAsync(consumer);
+    }
+
+    /// <summary>
     /// Puts raw bytes on <paramref name="queue"/>, bypassing the job format, as a foreign producer
     /// would (for <see cref="UnreadableMessageContract"/>).
     /// </summary>
@@ -51,6 +76,13 @@ public abstract class JobQueueFactory : IAsyncDisposable
 
     /// <summary>Creates a new, empty queue that no other test shares.</summary>
     protected abstract Task<IJobQueue> CreateAsync();
+
+    /// <summary>
+    /// Opens another consumer of the queue <paramref name="queue"/> reads (see
+    /// <see cref="CreateConsumerAsync"/>); a factory whose queues are crash-safe overrides it.
+    /// </summary>
+    protected virtual Task<IJobQueue> CreateConsumerCoreAsync(IJobQueue queue) =>
+        throw new NotSupportedException($"{GetType().Name} does not override CreateConsumerCoreAsync, which the crash-safety contract needs.");
 
     /// <summary>Releases what the factory holds besides its queues (a test broker, say).</summary>
     protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;

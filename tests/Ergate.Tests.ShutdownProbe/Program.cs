@@ -1,13 +1,29 @@
 using Ergate;
 using Microsoft.Extensions.Logging;
 
-// A worker process for the shutdown test: its first step takes 1.5 s; the test sends SIGTERM
-// while it runs. Prints what a graceful shutdown did, for the test to check.
+// A worker process for the shutdown tests, which send it SIGTERM at a moment it announces on
+// standard output. With no argument, its first step takes 1.5 s and it prints what a graceful
+// shutdown did. With "slow-build", building the app takes 3 s (a broker that is slow to connect);
+// with "slow-hook", a starting hook waits until the app stops. Both log to the console then.
+var mode = args.FirstOrDefault() ?? "step";
 var queue = new InMemoryJobQueue();
 var store = new InMemoryJobStateStore();
-var builder = ErgateApp.CreateBuilder(args);
-builder.Logging.ClearProviders();
-builder.UseQueue(queue).UseStateStore(store);
+var builder = ErgateApp.CreateBuilder();
+if (mode == "step")
+{
+    builder.Logging.ClearProviders();
+}
+
+builder.UseStateStore(store).UseQueue(_ =>
+{
+    if (mode == "slow-build")
+    {
+        Console.WriteLine("connecting");
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+    }
+
+    return queue;
+});
 var app = builder.Build();
 
 var workflow = new Workflow("probe");
@@ -20,6 +36,15 @@ workflow.Step("slow", async () =>
 });
 workflow.Step("next", () => Console.WriteLine("next step ran"));
 app.RegisterWorkflow(workflow);
+if (mode == "slow-hook")
+{
+    app.OnStarting(async (_, ct) =>
+    {
+        Console.WriteLine("hook started");
+        await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+    });
+}
+
 app.OnStopped(async (_, ct) =>
 {
     var job = await store.GetAsync("probe-1", ct);

@@ -36,6 +36,7 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
         _runtime = host.Services.GetRequiredService<ErgateRuntime>();
         Queue = host.Services.GetRequiredService<IJobQueue>();
         StateStore = host.Services.GetRequiredService<IJobStateStore>();
+        ExitIfStoppedWhileBuilding(host.Services.GetRequiredService<StartupStopSignal>());
     }
 
     /// <summary>Creates a builder for an app with services, configuration and logging, in the spirit of <c>WebApplication.CreateBuilder</c>.</summary>
@@ -97,11 +98,26 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
         return this;
     }
 
-    /// <summary>Runs the worker until Ctrl+C or SIGTERM, then shuts down gracefully.</summary>
-    public void Run() => _host.Run();
+    /// <summary>
+    /// Runs the worker until Ctrl+C or SIGTERM, then shuts down gracefully. A stop requested while
+    /// the host is starting ends it without starting the worker, with one log line and exit code 0.
+    /// </summary>
+    public void Run() => RunAsync().GetAwaiter().GetResult();
 
-    /// <summary>Runs the worker until <paramref name="cancellationToken"/> fires, Ctrl+C or SIGTERM.</summary>
-    public Task RunAsync(CancellationToken cancellationToken = default) => _host.RunAsync(cancellationToken);
+    /// <summary>Runs the worker until <paramref name="cancellationToken"/> fires, Ctrl+C or SIGTERM (see <see cref="Run"/>).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        var logger = Logger;
+        var stopping = _host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        try
+        {
+            await _host.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Log.StoppedDuringStartup(logger);
+        }
+    }
 
     /// <summary>Runs the worker until the queue is idle and no job is running, then stops (batch runs, examples, tests).</summary>
     public void RunUntilIdle() => RunUntilIdleAsync().GetAwaiter().GetResult();
@@ -110,7 +126,7 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
     public Task RunUntilIdleAsync(CancellationToken cancellationToken = default)
     {
         _runtime.StopWhenIdle = true;
-        return _host.RunAsync(cancellationToken);
+        return RunAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -118,4 +134,19 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _host is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+
+    /// <summary>
+    /// A stop requested while the app was being built (an adapter connecting, say) ends the
+    /// process here, before anything runs: one log line, exit code 0.
+    /// </summary>
+    private void ExitIfStoppedWhileBuilding(StartupStopSignal signal)
+    {
+        signal.Dispose();
+        if (signal.IsRequested)
+        {
+            Log.StoppedDuringStartup(Logger);
+            _host.Dispose(); // flushes the log
+            Environment.Exit(0);
+        }
+    }
 }

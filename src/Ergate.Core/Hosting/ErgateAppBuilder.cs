@@ -20,6 +20,7 @@ public sealed class ErgateAppBuilder : IHostApplicationBuilder, IErgateBuilder
     internal ErgateAppBuilder(string[]? args)
     {
         _host = Host.CreateApplicationBuilder(args);
+        _host.Services.AddSingleton(new StartupStopSignal());
         ErgateServices.AddCore(this);
         ErgateServices.AddWorker(Services);
     }

@@ -148,7 +148,7 @@ public sealed class InMemoryJobQueue : IJobQueue, IDeadLetterReader, IDisposable
     }
 
     /// <summary>A job handed out by this queue: abandon puts a copy of the job's state back, dead-letter keeps one in <see cref="DeadLetters"/>.</summary>
-    private sealed class Delivery(Job job, InMemoryJobQueue queue) : JobDelivery(job, deliveryCount: 0)
+    private sealed class Delivery(Job job, InMemoryJobQueue queue) : JobDelivery(job, deliveryCount: 1)
     {
         public override ValueTask CompleteAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 

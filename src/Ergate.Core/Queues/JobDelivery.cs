@@ -19,12 +19,13 @@ public abstract class JobDelivery
 
     /// <summary>A delivery of <paramref name="job"/>.</summary>
     /// <param name="job">The job the message carries.</param>
-    /// <param name="deliveryCount">How often the queue has delivered this message, this time included (0 when it does not count).</param>
+    /// <param name="deliveryCount">How often the queue has delivered this message, this time included: at least 1 (see <see cref="DeliveryCount"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deliveryCount"/> is less than 1.</exception>
     protected JobDelivery(Job job, int deliveryCount)
     {
         ArgumentNullException.ThrowIfNull(job);
         Job = job;
-        DeliveryCount = deliveryCount;
+        DeliveryCount = CheckDeliveryCount(deliveryCount);
     }
 
     /// <summary>
@@ -34,8 +35,9 @@ public abstract class JobDelivery
     /// dead-letters it as it came instead of losing it.
     /// </summary>
     /// <param name="body">The message body.</param>
-    /// <param name="deliveryCount">How often the queue has delivered this message, this time included (0 when it does not count).</param>
+    /// <param name="deliveryCount">How often the queue has delivered this message, this time included: at least 1 (see <see cref="DeliveryCount"/>).</param>
     /// <param name="messageId">The broker's id of the message, for logs when the body is not a job.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deliveryCount"/> is less than 1.</exception>
     protected JobDelivery(ReadOnlySpan<byte> body, int deliveryCount, string? messageId = null)
     {
         if (JobSerializer.TryDeserialize(body, out var job, out var error))
@@ -47,19 +49,20 @@ public abstract class JobDelivery
             _unreadable = new UnreadableMessage(error, body.ToArray(), messageId);
         }
 
-        DeliveryCount = deliveryCount;
+        DeliveryCount = CheckDeliveryCount(deliveryCount);
     }
 
     /// <summary>A delivery of a message that could not be read at all (no body where one was expected, say).</summary>
     /// <param name="unreadableReason">Why the message is not a job.</param>
     /// <param name="body">What the message held, kept for the dead-letter destination.</param>
-    /// <param name="deliveryCount">How often the queue has delivered this message, this time included.</param>
+    /// <param name="deliveryCount">How often the queue has delivered this message, this time included: at least 1 (see <see cref="DeliveryCount"/>).</param>
     /// <param name="messageId">The broker's id of the message, for logs.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deliveryCount"/> is less than 1.</exception>
     protected JobDelivery(string unreadableReason, ReadOnlyMemory<byte> body, int deliveryCount, string? messageId)
     {
         ArgumentException.ThrowIfNullOrEmpty(unreadableReason);
         _unreadable = new UnreadableMessage(unreadableReason, body, messageId);
-        DeliveryCount = deliveryCount;
+        DeliveryCount = CheckDeliveryCount(deliveryCount);
     }
 
     /// <summary>The run lease the worker holds on the job while it runs this delivery, if the state store keeps run leases.</summary>
@@ -78,8 +81,12 @@ public abstract class JobDelivery
     public string MessageId => Job?.Id ?? _unreadable!.MessageId;
 
     /// <summary>
-    /// How many times the queue has delivered this message, this delivery included (0 when the
-    /// queue does not count). The worker dead-letters a job delivered too often without finishing.
+    /// How many times the queue has delivered this message, this delivery included: 1 the first
+    /// time, 2 when it comes back after its worker crashed or lost its lease, and so on. It is the
+    /// worker's poison guard: a job delivered more than <see cref="ErgateOptions.MaxDeliveryCount"/>
+    /// times without finishing (its workers crash on it) is failed and dead-lettered instead of
+    /// crashing workers forever. A queue that redelivers a message must count its deliveries; a
+    /// queue that never redelivers one (abandon sends a new message) passes 1.
     /// </summary>
     public int DeliveryCount { get; }
 
@@ -111,7 +118,8 @@ public abstract class JobDelivery
     /// Creates the delivery for a queue that forgets a job once it hands it out: complete and
     /// dead-letter do nothing more (the worker has already stored the job and logged the reason),
     /// and abandon enqueues the job's state again, with a <see cref="Job.RequestedStartTime"/>
-    /// when there is a delay.
+    /// when there is a delay. Its <see cref="DeliveryCount"/> is 1: such a queue never hands out
+    /// one message twice. It is not crash-safe either: a job whose worker dies is gone.
     /// </summary>
     /// <param name="job">The job handed out.</param>
     /// <param name="queue">The queue abandoned jobs go back to.</param>
@@ -151,6 +159,14 @@ public abstract class JobDelivery
     /// <summary>Fires <see cref="LeaseLost"/> (its callbacks run on the thread pool): the delivery is no longer this worker's.</summary>
     protected internal Task SignalLeaseLostAsync() => LeaseLostSource.CancelAsync();
 
+    private static int CheckDeliveryCount(int deliveryCount) =>
+        deliveryCount >= 1
+            ? deliveryCount
+            : throw new ArgumentOutOfRangeException(nameof(deliveryCount), deliveryCount,
+                "A delivery count is how many times the queue has delivered this message, this delivery included, so it is at least 1. " +
+                "The worker dead-letters a job delivered more than ErgateOptions.MaxDeliveryCount times (one its workers crash on): " +
+                "pass the broker's count, or 1 for a queue that never redelivers a message.");
+
     /// <summary>What is kept of a message that is not a job.</summary>
     private sealed class UnreadableMessage(string reason, ReadOnlyMemory<byte> body, string? messageId)
     {
@@ -161,7 +177,7 @@ public abstract class JobDelivery
         public string MessageId { get; } = string.IsNullOrEmpty(messageId) ? "(no message id)" : messageId;
     }
 
-    private sealed class HandedOutDelivery(Job job, IJobQueue queue) : JobDelivery(job, deliveryCount: 0)
+    private sealed class HandedOutDelivery(Job job, IJobQueue queue) : JobDelivery(job, deliveryCount: 1)
     {
         public override ValueTask CompleteAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 

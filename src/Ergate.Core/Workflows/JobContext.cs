@@ -38,7 +38,7 @@ public sealed class JobContext
     /// <summary>The progress estimate so far, from 0 to 100.</summary>
     public double PercentCompleted => _job.PercentCompleted;
 
-    /// <summary>How many times the queue has delivered this job, this delivery included (0 when it does not count).</summary>
+    /// <summary>How many times the queue has delivered this job, this delivery included: 1 the first time, more after a crash or a lost lease (see <see cref="JobDelivery.DeliveryCount"/>).</summary>
     public int DeliveryCount { get; init; }
 
     /// <summary>The data the producer attached to the job.</summary>

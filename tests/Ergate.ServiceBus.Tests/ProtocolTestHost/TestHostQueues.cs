@@ -6,9 +6,10 @@ internal sealed class TestHostQueues : IDisposable
     private readonly Dictionary<IJobQueue, ServiceBusProtocolTestHost> _hosts = [];
 
     /// <summary>A queue on a new host of its own.</summary>
-    public IJobQueue NewQueue()
+    /// <param name="lockDuration">The host's peek-lock duration; 30 s unless given.</param>
+    public IJobQueue NewQueue(TimeSpan? lockDuration = null)
     {
-        var host = new ServiceBusProtocolTestHost();
+        var host = new ServiceBusProtocolTestHost(lockDuration: lockDuration);
         var queue = Connect(host);
         _hosts[queue] = host;
         return queue;

@@ -79,4 +79,7 @@ internal static partial class Log
 
     [LoggerMessage(1034, LogLevel.Warning, "Job {JobId}: releasing its run lease failed; it expires by itself within {Duration}")]
     public static partial void RunLeaseNotReleased(ILogger logger, string jobId, TimeSpan duration, Exception exception);
+
+    [LoggerMessage(1021, LogLevel.Information, "Stopped during start-up: a stop was requested (SIGTERM, Ctrl+C) before the worker took its first job")]
+    public static partial void StoppedDuringStartup(ILogger logger);
 }

@@ -44,6 +44,14 @@ internal sealed class ErgateWorker(
             return;
         }
 
+        if (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped while a starting hook ran that did not watch its token: start nothing.
+            Log.StoppedDuringStartup(logger);
+            await RunHooksAsync(runtime.StoppedHooks, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
         var signals = new WorkerSignals(stoppingToken, hardStop.Token);
         var leases = store is IRunLeaseStore leaseStore ? new RunLeaseKeeper(leaseStore, _options.RunLease, time, logger) : null;
         if (leases is null)
@@ -207,6 +215,12 @@ internal sealed class ErgateWorker(
             }
 
             return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A starting hook that watches its token ends when a stop is requested: not a failure.
+            Log.StoppedDuringStartup(logger);
+            return false;
         }
         catch (Exception ex)
         {
