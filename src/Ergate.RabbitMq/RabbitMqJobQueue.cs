@@ -222,6 +222,8 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     {
         if (_consumer is not null)
         {
+            await _consumer.StopAsync().ConfigureAwait(false);
+            await GiveBackUnstartedAsync(_consumer).ConfigureAwait(false);
             await _consumer.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -236,6 +238,35 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
             await _connection.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Gives back, as fresh messages, the deliveries received but never handed out (prefetched
+    /// ones, and a job this process handed back at shutdown that came back to its own consumer):
+    /// closing the channel would return them as failed deliveries, which quorum queues count
+    /// toward the delivery limit. If the broker is away they are left to the channel's close.
+    /// </summary>
+    private async Task GiveBackUnstartedAsync(JobConsumer consumer)
+    {
+        try
+        {
+            while (consumer.Deliveries.TryRead(out var delivery))
+            {
+                if (consumer.IsCurrent(delivery))
+                {
+                    await RepublishAsync(delivery).ConfigureAwait(false);
+                    await consumer.AckAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            RabbitMqLog.GiveBackFailed(_logger, ex.Message);
+        }
+    }
+
+    private ValueTask RepublishAsync(RabbitMqDelivery delivery) => delivery.Job is { } job
+        ? PublishJobAsync(_publisher!, job, CancellationToken.None)
+        : _publisher!.PublishAsync(_topology.WorkQueue, MessageProperties(delivery.MessageId, null), delivery.UnreadableBody, CancellationToken.None);
 
     private async ValueTask<RabbitMqDelivery?> WaitForDeliveryAsync(JobConsumer consumer, CancellationToken cancellationToken)
     {

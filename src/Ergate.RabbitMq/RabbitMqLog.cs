@@ -43,4 +43,7 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3012, LogLevel.Debug, "Could not {Action} delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.")]
     public static partial void SettleOnClosedChannel(ILogger logger, string action, ulong deliveryTag, Exception exception);
+
+    [LoggerMessage(3013, LogLevel.Debug, "Could not give back the jobs received but not started at shutdown ({Reason}); closing the channel returns them to the queue.")]
+    public static partial void GiveBackFailed(ILogger logger, string reason);
 }
