@@ -46,4 +46,7 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3013, LogLevel.Debug, "Could not give back the jobs received but not started at shutdown ({Reason}); closing the channel returns them to the queue.")]
     public static partial void GiveBackFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3014, LogLevel.Warning, "RabbitMQ at {Host}:{Port} is still unreachable ({Reason}); the client tries to recover the connection again in {Interval}.")]
+    public static partial void RecoveryFailed(ILogger logger, string host, int port, string reason, TimeSpan interval);
 }
