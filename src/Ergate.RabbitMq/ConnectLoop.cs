@@ -22,6 +22,7 @@ internal sealed class ConnectLoop<T>(
     private readonly Lock _gate = new();
     private Task<T>? _loop;
     private long _noNewLoopBefore;
+    private bool _disposed;
 
     /// <summary>Why the last attempt failed; null before any failed.</summary>
     public string? LastFailure { get; private set; }
@@ -36,6 +37,7 @@ internal sealed class ConnectLoop<T>(
         {
             lock (_gate)
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 if (_loop is null || (_loop.IsFaulted && Environment.TickCount64 >= Interlocked.Read(ref _noNewLoopBefore)))
                 {
                     _loop = RunAsync(_stopped.Token);
@@ -46,11 +48,18 @@ internal sealed class ConnectLoop<T>(
         }
     }
 
-    /// <summary>Stops the loop; its callers see it cancelled.</summary>
+    /// <summary>Stops the loop; its callers see it cancelled. Calling it again does nothing.</summary>
     public void Dispose()
     {
-        _stopped.Cancel();
-        _stopped.Dispose();
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                _stopped.Cancel();
+                _stopped.Dispose();
+            }
+        }
     }
 
     private async Task<T> RunAsync(CancellationToken stopped)
