@@ -26,7 +26,6 @@ internal sealed class BrokerQueues(RabbitMqServer server) : IAsyncDisposable
     {
         ConnectionString = $"Endpoint=amqp://127.0.0.1:{port}/;SharedAccessKeyName=guest;SharedAccessKey=guest;EntityPath={AddressOf(queue)}",
         Authentication = ServiceBusAuthentication.SaslPlain,
-        AbandonOutcome = AbandonOutcome.Released,
         LockRenewalInterval = null,
         Prefetch = prefetch,
         IdleWait = TimeSpan.FromMilliseconds(200),

@@ -36,12 +36,17 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     }
 
     /// <summary>Publishes <paramref name="body"/> to <paramref name="queue"/> and waits for the broker's confirm.</summary>
+    /// <param name="queue">Where the message goes.</param>
+    /// <param name="properties">The message's properties.</param>
+    /// <param name="body">The message's body.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <param name="timeout">How long the publish may take (default <see cref="RabbitMqOptions.OperationTimeout"/>): what is left of an enqueue's time after waiting for the connection.</param>
     /// <exception cref="InvalidOperationException">The broker nacked the message or no queue took it.</exception>
-    /// <exception cref="TimeoutException">No confirm within <see cref="RabbitMqOptions.OperationTimeout"/>.</exception>
-    public async ValueTask PublishAsync(string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    /// <exception cref="TimeoutException">No confirm within the timeout.</exception>
+    public async ValueTask PublishAsync(string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_options.OperationTimeout);
+        deadline.CancelAfter(timeout ?? _options.OperationTimeout);
         try
         {
             await _inFlight.WaitAsync(deadline.Token).ConfigureAwait(false);
@@ -57,7 +62,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException(
-                $"RabbitMQ did not confirm message {properties.MessageId} for queue '{queue}' within {_options.OperationTimeout}.", ex);
+                $"RabbitMQ did not confirm message {properties.MessageId} for queue '{queue}' within {timeout ?? _options.OperationTimeout}.", ex);
         }
     }
 

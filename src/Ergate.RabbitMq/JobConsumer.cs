@@ -30,7 +30,8 @@ internal sealed class JobConsumer : IAsyncDisposable
     private IChannel? _channel;
     private long _generation;
     private volatile bool _cancelledByBroker;
-    private bool _disposed;
+    private string? _consumerTag;
+    private bool _stopped;
 
     public JobConsumer(RabbitMqJobQueue owner, IConnection connection, string queue, ushort prefetch, ILogger logger)
     {
@@ -62,7 +63,7 @@ internal sealed class JobConsumer : IAsyncDisposable
         await _channelLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_disposed || !NeedsNewChannel())
+            if (_stopped || !NeedsNewChannel())
             {
                 return;
             }
@@ -83,7 +84,7 @@ internal sealed class JobConsumer : IAsyncDisposable
                 consumer.ReceivedAsync += OnReceivedAsync;
                 consumer.UnregisteredAsync += OnCancelledAsync;
                 _cancelledByBroker = false;
-                await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+                _consumerTag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -139,13 +140,38 @@ internal sealed class JobConsumer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Cancels the consumer, so the broker sends nothing more here (a job handed back at shutdown
+    /// goes to another worker); deliveries received so far stay readable and can be settled.
+    /// </summary>
+    public async ValueTask StopAsync()
+    {
+        await _channelLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _stopped = true;
+            if (_channel is { IsOpen: true } && _consumerTag is { } tag)
+            {
+                await _channel.BasicCancelAsync(tag).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            // The channel is going down: the broker sends nothing more on it anyway.
+        }
+        finally
+        {
+            _channelLock.Release();
+        }
+    }
+
     /// <summary>Closes the channel; the broker puts every unacknowledged delivery back in the queue.</summary>
     public async ValueTask DisposeAsync()
     {
         await _channelLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            _disposed = true;
+            _stopped = true;
             _deliveries.Writer.TryComplete();
             if (_channel is not null)
             {
@@ -173,7 +199,7 @@ internal sealed class JobConsumer : IAsyncDisposable
     private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs reason)
     {
         Interlocked.Increment(ref _generation);
-        if (!_disposed && reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
+        if (!_stopped && reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
         {
             // The next dequeue replaces the channel (see EnsureConsumingAsync).
             RabbitMqLog.ConsumerChannelClosed(_logger, _queue, reason.ReplyCode, reason.ReplyText);
@@ -187,7 +213,7 @@ internal sealed class JobConsumer : IAsyncDisposable
 
     private Task OnCancelledAsync(object sender, ConsumerEventArgs args)
     {
-        if (!_disposed && _channel is { IsOpen: true })
+        if (!_stopped && _channel is { IsOpen: true })
         {
             // The next dequeue consumes again on a new channel (see EnsureConsumingAsync).
             _cancelledByBroker = true;

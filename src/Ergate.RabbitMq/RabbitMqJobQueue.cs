@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     private readonly RabbitMqOptions _options;
     private readonly RabbitMqTopology _topology;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _startLock = new(1, 1);
+    private readonly ConnectLoop<ConfirmedPublisher> _connect;
     private readonly Dictionary<string, List<RabbitMqDelivery>?> _running = [];
     private IConnection? _connection;
     private ConfirmedPublisher? _publisher;
@@ -50,6 +51,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         _options = options;
         _topology = new RabbitMqTopology(options.QueueName, options.QueueType);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _connect = new ConnectLoop<ConfirmedPublisher>(ConnectOnceAsync, options.Reconnect, IsUnreachable, ReportUnreachable);
     }
 
     /// <summary>Whether the connection to the broker is open (false while it recovers); null before the first connection.</summary>
@@ -70,20 +72,30 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     /// <summary>
     /// Connects and declares (or, with <see cref="RabbitMqOptions.DeclareTopology"/> false,
     /// checks) the queues now rather than on first use, so a wrong URI or topology shows at
-    /// start. Retries an unreachable broker until <see cref="RabbitMqOptions.OperationTimeout"/>;
-    /// a refusal is not retried.
+    /// start. Waits for an unreachable broker up to <see cref="RabbitMqOptions.OperationTimeout"/>,
+    /// while the queue's one connect loop tries again with <see cref="RabbitMqOptions.Reconnect"/>;
+    /// a refusal (the TLS handshake, the login) fails at once.
     /// </summary>
+    /// <exception cref="TimeoutException">No connection within <see cref="RabbitMqOptions.OperationTimeout"/>; the message says why the last attempt failed.</exception>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed; for a server certificate that was rejected the message says why and which <c>Ergate:RabbitMq:Tls</c> setting fixes it.</exception>
     /// <exception cref="AuthenticationFailureException">The broker refused the user or password.</exception>
+    /// <exception cref="InvalidOperationException">The broker refused to declare (or, with <see cref="RabbitMqOptions.DeclareTopology"/> false, has no) work queue.</exception>
     public async ValueTask ConnectAsync(CancellationToken cancellationToken = default) =>
-        await ConnectCoreAsync(DateTimeOffset.UtcNow + _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        await ConnectedWithinAsync(_options.OperationTimeout, "connect", cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Waits up to <see cref="RabbitMqOptions.OperationTimeout"/> in all, for the connection while
+    /// the broker is unreachable (also when the queue has never connected yet) and for the
+    /// broker's confirm; then throws <see cref="TimeoutException"/>.
+    /// </remarks>
     public async ValueTask EnqueueAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var publisher = await ConnectCoreAsync(retryUntil: DateTimeOffset.UtcNow + _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
-        await PublishJobAsync(publisher, job, cancellationToken).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        var publisher = await ConnectedWithinAsync(_options.OperationTimeout, $"enqueue job {job.Id}", cancellationToken).ConfigureAwait(false);
+        var remaining = _options.OperationTimeout - Stopwatch.GetElapsedTime(started);
+        await PublishJobAsync(publisher, job, cancellationToken, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromTicks(1)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -131,7 +143,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     public async Task<IReadOnlyList<DeadLetteredJob>> ReadDeadLettersAsync(int count = 100, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        await ConnectCoreAsync(DateTimeOffset.UtcNow + _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        await ConnectedWithinAsync(_options.OperationTimeout, "read dead letters", cancellationToken).ConfigureAwait(false);
         var channel = await _connection!.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (channel.ConfigureAwait(false))
         {
@@ -224,8 +236,11 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
 
     private async Task CloseAsync()
     {
+        _connect.Dispose();
         if (_consumer is not null)
         {
+            await _consumer.StopAsync().ConfigureAwait(false);
+            await GiveBackUnstartedAsync(_consumer).ConfigureAwait(false);
             await _consumer.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -241,6 +256,35 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         }
     }
 
+    /// <summary>
+    /// Gives back, as fresh messages, the deliveries received but never handed out (prefetched
+    /// ones, and a job this process handed back at shutdown that came back to its own consumer):
+    /// closing the channel would return them as failed deliveries, which quorum queues count
+    /// toward the delivery limit. If the broker is away they are left to the channel's close.
+    /// </summary>
+    private async Task GiveBackUnstartedAsync(JobConsumer consumer)
+    {
+        try
+        {
+            while (consumer.Deliveries.TryRead(out var delivery))
+            {
+                if (consumer.IsCurrent(delivery))
+                {
+                    await RepublishAsync(delivery).ConfigureAwait(false);
+                    await consumer.AckAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            RabbitMqLog.GiveBackFailed(_logger, ex.Message);
+        }
+    }
+
+    private ValueTask RepublishAsync(RabbitMqDelivery delivery) => delivery.Job is { } job
+        ? PublishJobAsync(_publisher!, job, CancellationToken.None)
+        : _publisher!.PublishAsync(_topology.WorkQueue, MessageProperties(delivery.MessageId, null), delivery.UnreadableBody, CancellationToken.None);
+
     private async ValueTask<RabbitMqDelivery?> WaitForDeliveryAsync(JobConsumer consumer, CancellationToken cancellationToken)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -255,12 +299,12 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         }
     }
 
-    private async ValueTask PublishJobAsync(ConfirmedPublisher publisher, Job job, CancellationToken cancellationToken)
+    private async ValueTask PublishJobAsync(ConfirmedPublisher publisher, Job job, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         var queue = job.RequestedStartTime - DateTimeOffset.UtcNow is { } remaining && remaining > RabbitMqTopology.DueTolerance
             ? _topology.DelayQueue(RabbitMqTopology.LevelFor(remaining))
             : _topology.WorkQueue;
-        await publisher.PublishAsync(queue, MessageProperties(job.Id, job.WorkflowName), JobSerializer.Serialize(job), cancellationToken).ConfigureAwait(false);
+        await publisher.PublishAsync(queue, MessageProperties(job.Id, job.WorkflowName), JobSerializer.Serialize(job), cancellationToken, timeout).ConfigureAwait(false);
     }
 
     private async ValueTask DelayAgainAsync(JobConsumer consumer, RabbitMqDelivery delivery, Job job, CancellationToken cancellationToken)
@@ -332,17 +376,36 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     }
 
     // Null while the broker is unreachable or the queue cannot be consumed: the caller sees an
-    // idle queue and asks again, so a dequeue never lasts as long as an outage does.
+    // idle queue and asks again, so a dequeue never lasts as long as an outage does. Lanes only
+    // wait on the queue's one connect loop; none of them connects on its own. The first attempt
+    // is waited out (a queue is not idle just because it is still connecting); once an attempt
+    // has failed, a dequeue waits at most IdleWait.
     private async ValueTask<JobConsumer?> TryStartConsumingAsync(CancellationToken cancellationToken)
     {
+        var connecting = _connect.Current;
+        while (!connecting.IsCompletedSuccessfully)
+        {
+            try
+            {
+                await connecting.WaitAsync(_options.IdleWait, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (_connect.HasFailed)
+            {
+                return null;
+            }
+            catch (TimeoutException)
+            {
+                // Still the first attempt: wait on.
+            }
+        }
+
         try
         {
-            await ConnectCoreAsync(retryUntil: DateTimeOffset.MinValue, cancellationToken).ConfigureAwait(false);
             await _consumer!.EnsureConsumingAsync(cancellationToken).ConfigureAwait(false);
             _consumeFailures = 0;
             return _consumer;
         }
-        catch (Exception ex) when (ex is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or IOException)
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
         {
             var delay = _options.Reconnect.DelayAfter(Interlocked.Increment(ref _consumeFailures));
             RabbitMqLog.CannotConsume(_logger, _topology.WorkQueue, _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, delay);
@@ -351,56 +414,79 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         }
     }
 
-    private async ValueTask<ConfirmedPublisher> ConnectCoreAsync(DateTimeOffset retryUntil, CancellationToken cancellationToken)
+    /// <summary>Waits for the queue's connect loop up to <paramref name="timeout"/>; the error says what could not be done and why.</summary>
+    private async ValueTask<ConfirmedPublisher> ConnectedWithinAsync(TimeSpan timeout, string what, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _publisher) is { } publisher)
+        var connecting = _connect.Current;
+        if (connecting.IsCompletedSuccessfully)
         {
-            return publisher;
+            return connecting.Result;
         }
 
-        await _startLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        using var timedOut = new CancellationTokenSource(timeout);
+        var deadline = Task.Delay(Timeout.InfiniteTimeSpan, timedOut.Token);
+        while (true)
         {
-            var failures = 0;
-            while (_publisher is null)
+            // The loop goes on trying a refused login (an operator may fix it), but a caller
+            // waiting for it learns of the refusal at once.
+            var nextFailure = _connect.NextFailure;
+            ThrowIfRefused();
+            var first = await Task.WhenAny(connecting, nextFailure, deadline).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (first == connecting)
             {
-                try
-                {
-                    var connection = await NewConnectionFactory().CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        await _topology.DeclareAsync(connection, _options.DeclareTopology, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                        await connection.DisposeAsync().ConfigureAwait(false);
-                        throw;
-                    }
-
-                    connection.ConnectionShutdownAsync += OnConnectionLostAsync;
-                    connection.RecoverySucceededAsync += OnReconnectedAsync;
-                    _connection = connection;
-                    _consumer = new JobConsumer(this, connection, _topology.WorkQueue, (ushort)_options.PrefetchOrDefault(), _logger);
-                    Volatile.Write(ref _publisher, new ConfirmedPublisher(connection, _options, _logger));
-                }
-                catch (BrokerUnreachableException ex) when (ConnectionSecurity.RefusalIn(ex) is { } refusal)
-                {
-                    ExceptionDispatchInfo.Throw(refusal);
-                }
-                catch (BrokerUnreachableException ex) when (retryUntil - DateTimeOffset.UtcNow > _options.Reconnect.InitialDelay)
-                {
-                    var delay = _options.Reconnect.DelayAfter(++failures);
-                    RabbitMqLog.Unreachable(_logger, _options.Uri.Host, _options.Uri.Port, ex.InnerException?.Message ?? ex.Message, delay);
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                }
+                return await connecting.ConfigureAwait(false);
             }
 
-            return _publisher;
+            if (first == deadline)
+            {
+                throw new TimeoutException(
+                    $"Could not {what}: RabbitMQ at {_options.Uri.Host}:{_options.Uri.Port} was not reachable within {timeout} ({_connect.LastFailure ?? "no attempt finished"}).");
+            }
         }
-        finally
+    }
+
+    /// <summary>One attempt of the connect loop: connects, declares the topology, and sets up the consumer and the publisher.</summary>
+    private async Task<ConfirmedPublisher> ConnectOnceAsync(CancellationToken cancellationToken)
+    {
+        var connection = await NewConnectionFactory().CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            _startLock.Release();
+            await _topology.DeclareAsync(connection, _options.DeclareTopology, cancellationToken).ConfigureAwait(false);
         }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        connection.ConnectionShutdownAsync += OnConnectionLostAsync;
+        connection.ConnectionRecoveryErrorAsync += OnRecoveryFailedAsync;
+        connection.RecoverySucceededAsync += OnReconnectedAsync;
+        _connection = connection;
+        _consumer = new JobConsumer(this, connection, _topology.WorkQueue, (ushort)_options.PrefetchOrDefault(), _logger);
+        var publisher = new ConfirmedPublisher(connection, _options, _logger);
+        Volatile.Write(ref _publisher, publisher);
+        return publisher;
+    }
+
+    // The broker is down or refuses the login (BrokerUnreachableException wraps both): worth trying again.
+    private void ThrowIfRefused()
+    {
+        if (_connect.LastError is BrokerUnreachableException failure && ConnectionSecurity.RefusalIn(failure) is { } refusal)
+        {
+            ExceptionDispatchInfo.Throw(refusal);
+        }
+    }
+
+    private static bool IsUnreachable(Exception exception) => exception is BrokerUnreachableException or IOException;
+
+    private void ReportUnreachable(Exception exception, TimeSpan delay) =>
+        RabbitMqLog.Unreachable(_logger, _options.Uri.Host, _options.Uri.Port, exception.GetBaseException().Message, delay);
+
+    private Task OnRecoveryFailedAsync(object sender, ConnectionRecoveryErrorEventArgs args)
+    {
+        RabbitMqLog.RecoveryFailed(_logger, _options.Uri.Host, _options.Uri.Port, args.Exception.GetBaseException().Message, _options.Reconnect.InitialDelay);
+        return Task.CompletedTask;
     }
 
     private Task OnConnectionLostAsync(object sender, ShutdownEventArgs reason)

@@ -43,4 +43,10 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3012, LogLevel.Debug, "Could not {Action} delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.")]
     public static partial void SettleOnClosedChannel(ILogger logger, string action, ulong deliveryTag, Exception exception);
+
+    [LoggerMessage(3013, LogLevel.Debug, "Could not give back the jobs received but not started at shutdown ({Reason}); closing the channel returns them to the queue.")]
+    public static partial void GiveBackFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3014, LogLevel.Warning, "RabbitMQ at {Host}:{Port} is still unreachable ({Reason}); the client tries to recover the connection again in {Interval}.")]
+    public static partial void RecoveryFailed(ILogger logger, string host, int port, string reason, TimeSpan interval);
 }

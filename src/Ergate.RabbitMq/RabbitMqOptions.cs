@@ -57,8 +57,9 @@ public sealed class RabbitMqOptions : IPrefetchOptions
 
     /// <summary>
     /// How long an enqueue (and the publish behind abandon and dead-letter) may take, waiting for
-    /// the broker's confirm and, while the broker is unreachable, for the connection to come back
-    /// (default 30 s). After that the caller gets a <see cref="TimeoutException"/>.
+    /// the broker's confirm and, while the broker is unreachable (also before the queue's first
+    /// connection), for the connection (default 30 s). After that the caller gets a
+    /// <see cref="TimeoutException"/> naming the broker and why the last attempt failed.
     /// </summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -69,9 +70,11 @@ public sealed class RabbitMqOptions : IPrefetchOptions
     public TimeSpan IdleWait { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long to wait before trying an unreachable broker again (default 1 s doubling to 10 s,
-    /// ±20 %). The client's own recovery of a connection that dropped retries every
-    /// <see cref="Backoff.InitialDelay"/>: RabbitMQ.Client knows only a fixed interval.
+    /// How long the queue's one connect loop waits before trying an unreachable broker (or one
+    /// that refused the login) again (default 1 s doubling to 10 s, ±20 %); one warning per
+    /// failed attempt, however many worker lanes wait on it. The client's own recovery of a
+    /// connection that dropped retries every <see cref="Backoff.InitialDelay"/>: RabbitMQ.Client
+    /// knows only a fixed interval.
     /// </summary>
     public Backoff Reconnect { get; set; } = Backoff.Exponential(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
 

@@ -6,8 +6,8 @@ using Ergate.ServiceBus.Protocol;
 namespace Ergate.ServiceBus;
 
 /// <summary>
-/// A peek-locked message: complete = accepted, abandon = modified or released (or, with a delay,
-/// a scheduled copy and then accepted), dead-letter = rejected with
+/// A peek-locked message: complete = accepted, abandon = a copy sent (scheduled, with a delay)
+/// and then accepted, dead-letter = rejected with
 /// <c>com.microsoft:dead-letter</c>, lease renewal = <c>com.microsoft:renew-lock</c>. It can only
 /// be settled on the connection it arrived on; once that closes, the broker delivers it again.
 /// </summary>
@@ -59,28 +59,21 @@ internal sealed class ServiceBusDelivery : JobDelivery
 
     /// <inheritdoc />
     /// <remarks>
-    /// Without a delay the message is settled <c>modified</c> (delivery failed: its delivery count
-    /// rises) or <c>released</c>, per <see cref="ServiceBusOptions.AbandonOutcome"/>. With a delay,
-    /// AMQP has no "abandon until": a copy is sent with <c>x-opt-scheduled-enqueue-time</c> (and a
-    /// message id of its own, so duplicate detection does not drop it), then the original is
-    /// accepted. A crash between the two leaves both, never neither; the stored state makes the
-    /// duplicate harmless.
+    /// A hand-back is not a failed delivery, so the message is not settled <c>modified</c> (that
+    /// raises its delivery count, and Service Bus's max delivery count would dead-letter a job
+    /// handed back at every rolling restart). Instead a copy with the job's state is sent (due
+    /// after <paramref name="delay"/> through <c>x-opt-scheduled-enqueue-time</c>, with a message
+    /// id of its own so duplicate detection does not drop it), and only then is the original
+    /// settled <c>accepted</c>: the next delivery starts counting at 1. A crash between the two
+    /// leaves both, never neither; the stored state makes the duplicate harmless.
     /// </remarks>
     public override async ValueTask AbandonAsync(Job job, TimeSpan delay, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (delay > TimeSpan.Zero)
-        {
-            var retry = job.Clone();
-            retry.RequestedStartTime = DateTimeOffset.UtcNow + delay;
-            await _queue.SendAsync(retry, $"{job.Id}:retry:{Guid.NewGuid():N}", cancellationToken).ConfigureAwait(false);
-            Settle("accept after scheduling its retry", new Accepted());
-            return;
-        }
-
-        Settle("abandon", _queue.AbandonOutcome == AbandonOutcome.Released
-            ? new Released()
-            : new Modified { DeliveryFailed = true, UndeliverableHere = false });
+        var copy = job.Clone();
+        copy.RequestedStartTime = delay > TimeSpan.Zero ? DateTimeOffset.UtcNow + delay : null;
+        await _queue.SendAsync(copy, $"{job.Id}:handback:{Guid.NewGuid():N}", cancellationToken).ConfigureAwait(false);
+        Settle("accept after sending its copy", new Accepted());
     }
 
     /// <inheritdoc />

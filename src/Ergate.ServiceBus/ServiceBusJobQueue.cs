@@ -90,9 +90,6 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IAsyncDisposable
         }
     }
 
-    /// <summary>How a job given back without delay is settled.</summary>
-    internal AbandonOutcome AbandonOutcome => _options.AbandonOutcome;
-
     /// <summary>Logs that a delivery could not be settled because its connection closed (the broker delivers it again).</summary>
     internal void LogDeliveryLost(string jobId, string action) => ServiceBusLog.DeliveryLost(_logger, jobId, action);
 

@@ -21,9 +21,6 @@ public sealed class ServiceBusOptions : IPrefetchOptions
     /// <summary>How the connection authenticates (default: a SAS token through <c>$cbs</c>, as Service Bus expects).</summary>
     public ServiceBusAuthentication Authentication { get; set; } = ServiceBusAuthentication.SharedAccessToken;
 
-    /// <summary>The outcome for a job given back without delay (default <see cref="AbandonOutcome.Modified"/>).</summary>
-    public AbandonOutcome AbandonOutcome { get; set; } = AbandonOutcome.Modified;
-
     /// <summary>
     /// How many messages the receiver fetches ahead of the worker (its link credit). Null (the
     /// default) follows the worker: <see cref="ErgateOptions.DefaultPrefetch"/>, twice

@@ -242,4 +242,60 @@ public sealed class LifecycleTests
         Assert.Equal(0, stored.CurrentStep);
         Assert.Equal(1, queue.ReadyCount);
     }
+
+    [Fact]
+    public async Task Long_job_handed_back_at_twelve_rolling_restarts_completes_at_the_default_delivery_limit()
+    {
+        const int restarts = 12;
+        var queue = new InMemoryJobQueue(TimeSpan.FromMilliseconds(50));
+        var store = new InMemoryJobStateStore();
+        await queue.EnqueueAsync(new Job("long", "wf"));
+        var runs = 0;
+        var deliveryCounts = new List<int>();
+
+        // Each worker app is stopped while the long step runs; the last one lets it finish.
+        for (var restart = 0; restart <= restarts; restart++)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var workflow = new Workflow("wf");
+            workflow.Step("long", async (JobContext context, CancellationToken token) =>
+            {
+                deliveryCounts.Add(context.DeliveryCount);
+                started.SetResult();
+                if (Interlocked.Increment(ref runs) <= restarts)
+                {
+                    await Task.Delay(Timeout.Infinite, token);
+                }
+            });
+            var app = TestApp.Create(queue, store, b => b.Configure(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(100)), workflow);
+            using var stop = new CancellationTokenSource();
+            var run = app.RunAsync(stop.Token);
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            if (restart < restarts)
+            {
+                await stop.CancelAsync();
+            }
+            else
+            {
+                await Eventually(async () => (await store.GetAsync("long"))?.Status == JobStatus.Completed);
+                await stop.CancelAsync();
+            }
+
+            await run.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        Assert.Equal(JobStatus.Completed, (await store.GetAsync("long"))!.Status);
+        Assert.Equal(restarts + 1, runs);
+        Assert.Equal(restarts, queue.AbandonCount);
+        Assert.All(deliveryCounts, count => Assert.InRange(count, 0, 1));
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            await Task.Delay(20, limit.Token);
+        }
+    }
 }

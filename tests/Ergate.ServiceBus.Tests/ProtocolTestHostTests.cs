@@ -130,48 +130,39 @@ public sealed class ProtocolTestHostTests : IDisposable
     }
 
     [Fact]
-    public async Task Abandon_is_modified_delivery_failed_so_the_delivery_count_rises()
+    public async Task Abandon_sends_a_copy_then_accepts_the_original_so_the_delivery_count_starts_again()
     {
-        var host = NewHost();
+        var host = NewHost(maxDeliveryCount: 2);
         var queue = Connect(host);
-        await queue.EnqueueAsync(new Job("flaky", "wf"));
+        await queue.EnqueueAsync(new Job("handed-back", "wf"));
 
         var first = await DequeueAsync(queue);
-        await first.AbandonAsync(first.Job!, TimeSpan.Zero);
+        await first.AbandonAsDeliveredAsync(TimeSpan.Zero);
         var second = await DequeueAsync(queue);
-        await second.AbandonAsync(second.Job!, TimeSpan.Zero);
+        await second.AbandonAsDeliveredAsync(TimeSpan.Zero);
         var third = await DequeueAsync(queue);
 
-        Assert.Equal([1, 2, 3], new[] { first.DeliveryCount, second.DeliveryCount, third.DeliveryCount });
+        // Service Bus's own max delivery count (2 here) never sees the hand-backs either.
+        Assert.Equal([1, 1, 1], new[] { first.DeliveryCount, second.DeliveryCount, third.DeliveryCount });
+        Assert.Empty(host.DeadLetters);
+        await Eventually(() => host.QueueMessages.Count == 1); // the originals are gone (accepted settles without a reply)
         await third.CompleteAsync();
         await Eventually(() => host.QueueMessages.Count == 0);
     }
 
     [Fact]
-    public async Task Release_outcome_gives_the_message_back_without_counting_a_failure()
+    public async Task Past_the_max_delivery_count_service_bus_dead_letters_a_message_whose_locks_keep_expiring()
     {
-        var host = NewHost();
-        var queue = Connect(host, o => o.AbandonOutcome = AbandonOutcome.Released);
-        await queue.EnqueueAsync(new Job("released", "wf"));
-
-        await (await DequeueAsync(queue)).AbandonAsDeliveredAsync(TimeSpan.Zero);
-        var again = await DequeueAsync(queue);
-
-        Assert.Equal(1, again.DeliveryCount);
-        await again.CompleteAsync();
-    }
-
-    [Fact]
-    public async Task Past_the_max_delivery_count_service_bus_dead_letters_the_message()
-    {
-        var host = NewHost(maxDeliveryCount: 2);
+        var host = NewHost(lockDuration: TimeSpan.FromSeconds(1), maxDeliveryCount: 2);
         var queue = Connect(host);
         await queue.EnqueueAsync(new Job("poison", "wf"));
 
-        await (await DequeueAsync(queue)).AbandonAsDeliveredAsync(TimeSpan.Zero);
-        await (await DequeueAsync(queue)).AbandonAsDeliveredAsync(TimeSpan.Zero);
+        // Two workers die holding it: neither settles, each lock expires.
+        var first = await DequeueAsync(queue);
+        var second = await DequeueAsync(queue);
 
         await Eventually(() => host.DeadLetters.Count == 1);
+        Assert.Equal([1, 2], new[] { first.DeliveryCount, second.DeliveryCount });
         Assert.Null(await queue.DequeueAsync(CancellationToken.None));
         Assert.Equal("MaxDeliveryCountExceeded", Assert.Single(host.DeadLetters).Reason);
     }
@@ -264,7 +255,7 @@ public sealed class ProtocolTestHostTests : IDisposable
 
         await Eventually(() => host.QueueMessages.Count == 1);
         var copy = Assert.Single(host.QueueMessages);
-        Assert.StartsWith("retry:retry:", copy.Message.Properties.MessageId, StringComparison.Ordinal);
+        Assert.StartsWith("retry:handback:", copy.Message.Properties.MessageId, StringComparison.Ordinal);
         Assert.True(copy.VisibleAt > DateTime.UtcNow.AddSeconds(50));
         Assert.Equal("retry", JobSerializer.Deserialize(((Data)copy.Message.BodySection).Binary).Id);
     }

@@ -124,7 +124,6 @@ public sealed class RabbitMqWorkerEndToEndTests(RabbitMqAmqp10Broker broker)
         builder.UseServiceBus(options.ConnectionString, o =>
         {
             o.Authentication = options.Authentication;
-            o.AbandonOutcome = options.AbandonOutcome;
             o.LockRenewalInterval = null;
             o.IdleWait = options.IdleWait;
         });

@@ -122,4 +122,32 @@ public abstract class JobQueueContract(JobQueueFactory factory) : QueueContractB
         Assert.Equal("again", again.Id);
         await second.CompleteAsync();
     }
+
+    /// <summary>
+    /// A hand-back is not a failed delivery: after twelve hand-backs without delay (a job given
+    /// back at twelve shutdowns in a row) the next delivery counts as the first, so
+    /// <see cref="ErgateOptions.MaxDeliveryCount"/> never dead-letters a job for being handed back.
+    /// </summary>
+    [Fact]
+    public async Task Hand_backs_do_not_count_toward_the_delivery_count()
+    {
+        const int handBacks = 12;
+        var queue = await NewQueueAsync();
+        await queue.EnqueueAsync(new Job("handed-back", "wf"));
+        var first = await DequeueWithinTimeoutAsync(queue);
+        var delivery = first;
+
+        for (var i = 0; i < handBacks; i++)
+        {
+            await delivery.AbandonAsDeliveredAsync(TimeSpan.Zero);
+            delivery = await DequeueWithinTimeoutAsync(queue);
+            Assert.Equal("handed-back", delivery.MessageId);
+        }
+
+        // 1 on a queue that counts deliveries, 0 on one that does not.
+        Assert.InRange(first.DeliveryCount, 0, 1);
+        Assert.Equal(first.DeliveryCount, delivery.DeliveryCount);
+        await delivery.CompleteAsync();
+        Assert.Null(await TryDequeueAsync(queue, TimeSpan.FromMilliseconds(500)));
+    }
 }

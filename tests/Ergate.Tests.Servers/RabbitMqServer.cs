@@ -186,6 +186,14 @@ public sealed class RabbitMqServer : IAsyncDisposable
         return CtlAsync(TimeSpan.FromSeconds(60), arguments);
     }
 
+    /// <summary>How many lines of the private node's logs contain <paramref name="text"/> (for example <c>login refused</c>, once per refused connection).</summary>
+    public int CountLogLines(string text)
+    {
+        ThrowIfExternal();
+        return Directory.GetFiles(Path.Combine(_folder!, "log"), "*.log")
+            .Sum(log => ReadSharedLines(log).Count(line => line.Contains(text, StringComparison.Ordinal)));
+    }
+
     /// <summary>Stops a private node, its epmd when it started it, and deletes its folder; does nothing for an external broker.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -247,6 +255,20 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
         _process.Dispose();
         _process = null;
+    }
+
+    // The node keeps its log open for writing.
+    private static IEnumerable<string> ReadSharedLines(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        return lines;
     }
 
     private string ReadLogTail()

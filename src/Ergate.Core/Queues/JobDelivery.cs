@@ -81,8 +81,10 @@ public abstract class JobDelivery
     public string MessageId => Job?.Id ?? _unreadable!.MessageId;
 
     /// <summary>
-    /// How many times the queue has delivered this message, this delivery included: 1 the first
-    /// time, 2 when it comes back after its worker crashed or lost its lease, and so on. It is the
+    /// How many deliveries of this job in a row ended without being settled, this delivery
+    /// included: 1 for a first delivery, 2 when it comes back after its worker crashed or lost its
+    /// lease or lock, and so on. An explicit <see cref="AbandonAsync"/> (a hand-back at shutdown, a
+    /// retry with delay) is not a failed delivery: the next delivery counts from 1 again. It is the
     /// worker's poison guard: a job delivered more than <see cref="ErgateOptions.MaxDeliveryCount"/>
     /// times without finishing (its workers crash on it) is failed and dead-lettered instead of
     /// crashing workers forever. A queue that redelivers a message must count its deliveries; a
@@ -130,9 +132,12 @@ public abstract class JobDelivery
 
     /// <summary>
     /// Gives the job back, to be delivered again after <paramref name="delay"/> (a retry with
-    /// backoff, or unfinished work at shutdown). A queue that sends a new message sends
-    /// <paramref name="job"/>'s state; a broker that redelivers the original message may do so
-    /// too. Either is right: the worker resumes from the stored state, not from the message.
+    /// backoff, or unfinished work at shutdown). A hand-back is not a failed delivery: the next
+    /// delivery's <see cref="DeliveryCount"/> is 1 again, so a long job handed back at every
+    /// rolling restart is never dead-lettered for it. A broker that counts redeliveries of the
+    /// original message (a requeue, an AMQP <c>modified</c>) therefore sends a new message with
+    /// <paramref name="job"/>'s state and only then settles the original, so a crash in between
+    /// leaves a duplicate, never a loss; the worker resumes from the stored state either way.
     /// </summary>
     /// <param name="job">The job's state now (the stored one).</param>
     /// <param name="delay">How long to wait before the next delivery; zero for at once.</param>

@@ -63,7 +63,7 @@ public sealed class RabbitMqAmqp10Broker : IAsyncLifetime
     /// <summary>The AMQP 1.0 address of a declared queue.</summary>
     public static string AddressOf(string queue) => $"/amq/queue/{queue}";
 
-    /// <summary>Options for a Service Bus queue on <paramref name="queue"/>, set for this broker: SASL PLAIN, released, no lock renewal.</summary>
+    /// <summary>Options for a Service Bus queue on <paramref name="queue"/>, set for this broker: SASL PLAIN, no lock renewal.</summary>
     public ServiceBusOptions OptionsFor(string queue) => OptionsFor(queue, Server.Port);
 
     /// <summary>The same for a broker on <paramref name="port"/>.</summary>
@@ -71,7 +71,6 @@ public sealed class RabbitMqAmqp10Broker : IAsyncLifetime
     {
         ConnectionString = $"Endpoint=amqp://127.0.0.1:{port}/;SharedAccessKeyName=guest;SharedAccessKey=guest;EntityPath={AddressOf(queue)}",
         Authentication = ServiceBusAuthentication.SaslPlain,
-        AbandonOutcome = AbandonOutcome.Released,
         LockRenewalInterval = null,
         IdleWait = TimeSpan.FromMilliseconds(300),
         OperationTimeout = TimeSpan.FromSeconds(60),

@@ -31,7 +31,6 @@ public sealed class ServiceBusCrashTests(ITestOutputHelper output) : CrashTestWi
         "--adapter", "servicebus",
         $"--Ergate:ServiceBus:ConnectionString={_queueOptions.ConnectionString}",
         $"--Ergate:ServiceBus:Authentication={_queueOptions.Authentication}",
-        $"--Ergate:ServiceBus:AbandonOutcome={_queueOptions.AbandonOutcome}",
         "--Ergate:ServiceBus:LockRenewalInterval=",
         .. StateStoreArguments,
         "--Ergate:MaxConcurrency=8",
