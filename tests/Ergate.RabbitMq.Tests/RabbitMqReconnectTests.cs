@@ -71,6 +71,31 @@ public sealed class RabbitMqReconnectTests(PrivateRabbitMqServer privateServer, 
     }
 
     [Fact]
+    public async Task Broker_lost_mid_run_is_recovered_by_one_loop_with_one_warning_per_attempt_not_per_lane_and_the_worker_runs_jobs_once_it_is_back()
+    {
+        var options = Options(_server.Uri);
+        await using var worker = new LaneWorker(options);
+        await worker.RunsAsync(Options(_server.Uri, options.QueueName), "before-stop");
+
+        var before = worker.Messages.Count;
+        await _server.StopAsync();
+        await Task.Delay(Window);
+        var logged = worker.Messages.Skip(before).ToList();
+        output.WriteLine($"{Lanes} lanes, {Window} after the broker stopped: {logged.Count} lines, the first: {logged.FirstOrDefault()}");
+
+        // The client's recovery is one loop per connection, trying about every
+        // Reconnect.InitialDelay (it has no backoff): one line for the loss, then one warning per
+        // attempt, none per lane (per lane, 16 lanes would log 16 times as many).
+        var mostAttempts = 2 * (int)(Window / Reconnect.InitialDelay);
+        Assert.StartsWith("Lost the connection", logged[0], StringComparison.Ordinal);
+        Assert.All(logged.Skip(1), line => Assert.Contains("still unreachable", line, StringComparison.Ordinal));
+        Assert.InRange(logged.Count, 2, mostAttempts + 1);
+
+        await _server.RestartAsync();
+        await worker.RunsAsync(Options(_server.Uri, options.QueueName), "after-restart");
+    }
+
+    [Fact]
     public async Task Enqueue_started_while_the_broker_is_down_completes_once_it_starts_within_the_timeout()
     {
         await _server.StopAsync();
@@ -134,7 +159,7 @@ public sealed class RabbitMqReconnectTests(PrivateRabbitMqServer privateServer, 
     private sealed class LaneWorker : IAsyncDisposable
     {
         private readonly ListLogger<RabbitMqJobQueue> _log = new();
-        private readonly TaskCompletionSource<string> _ran = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly System.Threading.Channels.Channel<string> _ran = System.Threading.Channels.Channel.CreateUnbounded<string>();
         private readonly CancellationTokenSource _stop = new();
         private readonly RabbitMqJobQueue _queue;
         private readonly ErgateApp _app;
@@ -149,7 +174,7 @@ public sealed class RabbitMqReconnectTests(PrivateRabbitMqServer privateServer, 
             builder.Configure(o => o.MaxConcurrency = Lanes);
             _app = builder.Build();
             var workflow = new Workflow("wf");
-            workflow.Step("run", (JobContext context) => _ran.TrySetResult(context.JobId));
+            workflow.Step("run", (JobContext context) => _ran.Writer.TryWrite(context.JobId));
             _app.RegisterWorkflow(workflow);
             _run = _app.RunAsync(_stop.Token);
         }
@@ -157,6 +182,9 @@ public sealed class RabbitMqReconnectTests(PrivateRabbitMqServer privateServer, 
         /// <summary>The warnings that a connection attempt failed.</summary>
         public int UnreachableWarnings =>
             _log.Messages.Count(m => m.StartsWith("RabbitMQ at", StringComparison.Ordinal) && m.Contains("unreachable", StringComparison.Ordinal));
+
+        /// <summary>What the queue logged so far.</summary>
+        public IReadOnlyList<string> Messages => _log.Messages;
 
         /// <summary>Enqueues a job through a producer of its own and waits until this worker ran it.</summary>
         public async Task RunsAsync(RabbitMqOptions producerOptions, string jobId)
@@ -166,7 +194,10 @@ public sealed class RabbitMqReconnectTests(PrivateRabbitMqServer privateServer, 
                 await producer.EnqueueAsync(new Job(jobId, "wf"));
             }
 
-            Assert.Equal(jobId, await _ran.Task.WaitAsync(Timeout));
+            using var limit = new CancellationTokenSource(Timeout);
+            while (await _ran.Reader.ReadAsync(limit.Token) != jobId)
+            {
+            }
         }
 
         public async ValueTask DisposeAsync()
