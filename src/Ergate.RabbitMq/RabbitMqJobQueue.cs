@@ -39,6 +39,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     private ConfirmedPublisher? _publisher;
     private JobConsumer? _consumer;
     private int _consumeFailures;
+    private int _recoveryFailures;
 
     /// <summary>Creates the queue; it connects on first use.</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option cannot work; each failure names its <c>Ergate:RabbitMq</c> key.</exception>
@@ -483,14 +484,33 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
     private void ReportUnreachable(Exception exception, TimeSpan delay) =>
         RabbitMqLog.Unreachable(_logger, _options.Uri.Host, _options.Uri.Port, exception.GetBaseException().Message, delay);
 
-    private Task OnRecoveryFailedAsync(object sender, ConnectionRecoveryErrorEventArgs args)
+    /// <summary>
+    /// Makes the client's recovery of a dropped connection back off like the connect loop: the
+    /// client waits <c>Reconnect.InitialDelay</c> before each attempt and awaits this handler after
+    /// a failed one, so waiting the rest of <see cref="RabbitMqOptions.Reconnect"/>'s delay here
+    /// spaces the attempts by the backoff, with its jitter.
+    /// </summary>
+    private async Task OnRecoveryFailedAsync(object sender, ConnectionRecoveryErrorEventArgs args)
     {
-        RabbitMqLog.RecoveryFailed(_logger, _options.Uri.Host, _options.Uri.Port, args.Exception.GetBaseException().Message, _options.Reconnect.InitialDelay);
-        return Task.CompletedTask;
+        var delay = _options.Reconnect.DelayAfter(Interlocked.Increment(ref _recoveryFailures));
+        RabbitMqLog.RecoveryFailed(_logger, _options.Uri.Host, _options.Uri.Port, args.Exception.GetBaseException().Message, delay);
+        var rest = delay - _options.Reconnect.InitialDelay;
+        if (rest > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(rest, args.CancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The connection is being closed: the client ends its recovery.
+            }
+        }
     }
 
     private Task OnConnectionLostAsync(object sender, ShutdownEventArgs reason)
     {
+        Volatile.Write(ref _recoveryFailures, 0);
         if (reason.Initiator != ShutdownInitiator.Application)
         {
             RabbitMqLog.ConnectionLost(_logger, _options.Uri.Host, _options.Uri.Port, reason.ReplyCode, reason.ReplyText, _options.Reconnect.InitialDelay, _options.OperationTimeout);
@@ -501,6 +521,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
 
     private Task OnReconnectedAsync(object sender, AsyncEventArgs args)
     {
+        Volatile.Write(ref _recoveryFailures, 0);
         RabbitMqLog.Reconnected(_logger, _options.Uri.Host, _options.Uri.Port, _topology.WorkQueue);
         return Task.CompletedTask;
     }

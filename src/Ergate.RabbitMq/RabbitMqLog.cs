@@ -11,7 +11,7 @@ internal static partial class RabbitMqLog
     [LoggerMessage(3001, LogLevel.Warning, "RabbitMQ at {Host}:{Port} is unreachable ({Reason}); retrying in {Delay}.")]
     public static partial void Unreachable(ILogger logger, string host, int port, string reason, TimeSpan delay);
 
-    [LoggerMessage(3002, LogLevel.Warning, "Lost the connection to RabbitMQ at {Host}:{Port} ({ReplyCode} {ReplyText}); reconnecting every {Interval}. Jobs not yet acknowledged are redelivered; enqueues wait up to {OperationTimeout}.")]
+    [LoggerMessage(3002, LogLevel.Warning, "Lost the connection to RabbitMQ at {Host}:{Port} ({ReplyCode} {ReplyText}); reconnecting in {Interval}, then with backoff. Jobs not yet acknowledged are redelivered; enqueues wait up to {OperationTimeout}.")]
     public static partial void ConnectionLost(ILogger logger, string host, int port, ushort replyCode, string replyText, TimeSpan interval, TimeSpan operationTimeout);
 
     [LoggerMessage(3003, LogLevel.Information, "Reconnected to RabbitMQ at {Host}:{Port}; consuming queue {Queue} again.")]
