@@ -4,7 +4,7 @@ namespace Ergate;
 
 /// <summary>
 /// Checks options bound from one configuration section and reports every failure at once, each
-/// naming its full configuration key (<c>Ergate:RabbitMq:PublishTimeout must be positive.</c>).
+/// naming its full configuration key (<c>Ergate:RabbitMq:OperationTimeout must be positive.</c>).
 /// The host runs it at start (<see cref="ErgateBuilderExtensions.AddSectionOptions{TOptions, TValidator}"/>
 /// registers it with <c>ValidateOnStart</c>); a queue built by hand runs the same checks through
 /// <see cref="ThrowIfInvalid"/>, so both fail with the same message.
