@@ -77,11 +77,14 @@ public sealed class RabbitMqReconnectTests(PrivateRabbitMqServer privateServer, 
         await using var worker = new LaneWorker(options);
         await worker.RunsAsync(Options(_server.Uri, options.QueueName), "before-stop");
 
+        // The window starts when the worker sees the loss, not when the (slow) shutdown completes.
         var before = worker.Messages.Count;
-        await _server.StopAsync();
+        var stopping = _server.StopAsync();
+        await worker.LoggedAsync(before);
         await Task.Delay(Window);
         var logged = worker.Messages.Skip(before).ToList();
-        output.WriteLine($"{Lanes} lanes, {Window} after the broker stopped: {logged.Count} lines, the first: {logged.FirstOrDefault()}");
+        await stopping;
+        output.WriteLine($"{Lanes} lanes, {Window} after the loss was logged: {logged.Count} lines, the first: {logged.FirstOrDefault()}");
 
         // The client's recovery is one loop per connection, backing off by Reconnect: one line for
         // the loss, then one warning per attempt, none per lane (before the backoff: 33 attempts
@@ -184,6 +187,17 @@ public sealed class RabbitMqReconnectTests(PrivateRabbitMqServer privateServer, 
 
         /// <summary>What the queue logged so far.</summary>
         public IReadOnlyList<string> Messages => _log.Messages;
+
+        /// <summary>Waits until the queue logged more than <paramref name="count"/> lines.</summary>
+        public async Task LoggedAsync(int count)
+        {
+            var clock = Stopwatch.StartNew();
+            while (_log.Messages.Count <= count)
+            {
+                Assert.True(clock.Elapsed < Timeout, $"Nothing was logged within {Timeout}.");
+                await Task.Delay(10);
+            }
+        }
 
         /// <summary>Enqueues a job through a producer of its own and waits until this worker ran it.</summary>
         public async Task RunsAsync(RabbitMqOptions producerOptions, string jobId)
