@@ -48,6 +48,7 @@ public class StepDispatchBenchmarks
             TimeProvider.System,
             new WorkerSignals(CancellationToken.None, CancellationToken.None),
             new RunLeaseKeeper(store, options.RunLease, TimeProvider.System, NullLogger.Instance),
+            new SemaphoreSlim(options.MaxConcurrency),
             NullLogger.Instance);
     }
 

@@ -43,7 +43,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
 
     /// <summary>Creates the queue; it connects on first use.</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option cannot work; each failure names its <c>Ergate:RabbitMq</c> key.</exception>
-    /// <param name="options">Broker, queue and limits. <see cref="RabbitMqOptions.Prefetch"/> null means 32 here, twice the default concurrency (<c>UseRabbitMq</c> ties it to the worker's own).</param>
+    /// <param name="options">Broker, queue and limits. <see cref="RabbitMqOptions.Prefetch"/> null means 100 here, the default <see cref="ErgateOptions.DefaultPrefetch"/> (<c>UseRabbitMq</c> ties it to the worker's own).</param>
     /// <param name="logger">Where connection trouble is reported; nothing when null.</param>
     public RabbitMqJobQueue(RabbitMqOptions options, ILogger<RabbitMqJobQueue>? logger = null)
     {

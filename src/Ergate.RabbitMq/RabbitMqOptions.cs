@@ -41,7 +41,7 @@ public sealed class RabbitMqOptions : IPrefetchOptions
     /// <summary>
     /// How many unacknowledged deliveries the broker sends this process ahead of time (at most
     /// 65,535). Null (the default) follows the worker: <see cref="ErgateOptions.DefaultPrefetch"/>,
-    /// twice <c>Ergate:MaxConcurrency</c>.
+    /// twice <c>Ergate:MaxConcurrency</c> and at least 100.
     /// </summary>
     public int? Prefetch { get; set; }
 

@@ -66,7 +66,7 @@ public sealed class RedisOptions : IPrefetchOptions
 
     /// <summary>
     /// How many stream entries one read fetches ahead at most; null (the default) follows the
-    /// worker: <see cref="ErgateOptions.DefaultPrefetch"/>, twice <c>Ergate:MaxConcurrency</c>.
+    /// worker: <see cref="ErgateOptions.DefaultPrefetch"/>, twice <c>Ergate:MaxConcurrency</c> and at least 100.
     /// </summary>
     public int? Prefetch { get; set; }
 

@@ -24,8 +24,8 @@ public sealed class ServiceBusOptions : IPrefetchOptions
     /// <summary>
     /// How many messages the receiver fetches ahead of the worker (its link credit). Null (the
     /// default) follows the worker: <see cref="ErgateOptions.DefaultPrefetch"/>, twice
-    /// <c>Ergate:MaxConcurrency</c>. Prefetched messages are locked on Service Bus while they
-    /// wait, so keep it small next to the lock duration.
+    /// <c>Ergate:MaxConcurrency</c> and at least 100. Prefetched messages are locked on Service
+    /// Bus while they wait; the worker takes each one into a lane, which renews its lock, at once.
     /// </summary>
     public int? Prefetch { get; set; }
 

@@ -13,7 +13,7 @@ public sealed class HealthCheckTests
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddErgate(ergate => ergate.Configure(o => o.MaxConcurrency = 3));
+        builder.Services.AddErgate(ergate => ergate.Configure(o => o.MaxConcurrency = 60));
         using var host = builder.Build();
         var health = host.Services.GetRequiredService<HealthCheckService>();
         var beforeStart = await CheckAsync(health, ErgateHealthChecks.Worker);
@@ -24,8 +24,8 @@ public sealed class HealthCheckTests
         var stopped = await CheckAsync(health, ErgateHealthChecks.Worker);
 
         Assert.Equal(HealthStatus.Degraded, beforeStart.Status);
-        Assert.Equal("3 lanes run.", whileRunning.Description);
-        Assert.Equal(3, whileRunning.Data["lanes"]);
+        Assert.Equal("120 lanes run.", whileRunning.Description); // twice MaxConcurrency, above the least prefetch of 100
+        Assert.Equal(120, whileRunning.Data["lanes"]);
         Assert.Equal(HealthStatus.Unhealthy, stopped.Status);
         Assert.Equal("The worker has stopped.", stopped.Description);
     }

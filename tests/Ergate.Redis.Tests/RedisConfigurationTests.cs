@@ -18,7 +18,7 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
             "--Ergate:Redis:QueueName=orders",
             "--Ergate:Redis:LeaseTime=00:00:45",
             "--Ergate:Redis:FinishedJobRetention=1.00:00:00",
-            "--Ergate:MaxConcurrency=7",
+            "--Ergate:MaxConcurrency=70",
         ]);
 
         builder.UseRedis(configure: options => options.KeyPrefix = "configured");
@@ -31,7 +31,7 @@ public sealed class RedisConfigurationTests(RedisServerFixture redis)
         Assert.Equal("configured", options.KeyPrefix);
         Assert.Equal(TimeSpan.FromSeconds(45), options.LeaseTime);
         Assert.Equal(TimeSpan.FromDays(1), options.FinishedJobRetention);
-        Assert.Equal(14, options.Prefetch); // unset: twice Ergate:MaxConcurrency
+        Assert.Equal(140, options.Prefetch); // unset: twice Ergate:MaxConcurrency (at least 100)
         Assert.Equal(TimeSpan.FromSeconds(15), queue.LeaseRenewalInterval);
     }
 

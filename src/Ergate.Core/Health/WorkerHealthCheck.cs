@@ -14,7 +14,7 @@ internal sealed class WorkerHealthCheck(WorkerHealth health, IOptions<ErgateOpti
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var expected = options.Value.MaxConcurrency;
+        var expected = options.Value.Lanes;
         var lanes = health.Lanes;
         var sinceDequeue = health.SinceLastDequeue;
         var data = new Dictionary<string, object> { ["lanes"] = lanes, ["secondsSinceDequeue"] = Math.Round(sinceDequeue.TotalSeconds, 1) };

@@ -11,8 +11,8 @@ public static class RabbitMqErgateBuilderExtensions
     /// <summary>
     /// Uses a RabbitMQ queue for jobs: options come from the <c>Ergate:RabbitMq</c> configuration
     /// section, then <paramref name="uri"/>, then <paramref name="configure"/>; values that cannot
-    /// work stop the app's start, each named with its configuration key. The prefetch is twice
-    /// <see cref="ErgateOptions.MaxConcurrency"/> unless set. RabbitMQ keeps no job state: pair it
+    /// work stop the app's start, each named with its configuration key. The prefetch is
+    /// <see cref="ErgateOptions.DefaultPrefetch"/> unless set. RabbitMQ keeps no job state: pair it
     /// with a state store (<c>UseRedisStateStore</c>, or the in-memory default for one process).
     /// The health check <c>ergate-rabbitmq</c> reports the queue's connection.
     /// </summary>

@@ -117,30 +117,56 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
             cancellationToken.ThrowIfCancellationRequested();
             while (_buffer.TryDequeue(out var buffered))
             {
+                if (_buffer.Count < _batchSize / 2)
+                {
+                    // Read ahead: the next batch is on its way before the lanes run out.
+                    _ = StartFetch();
+                }
+
                 if (await IsStillOursAsync(buffered).ConfigureAwait(false))
                 {
                     return buffered;
                 }
             }
 
-            Task<FetchOutcome> fetch;
-            lock (_gate)
-            {
-                fetch = _fetch ??= FetchAsync();
-            }
-
-            var outcome = await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
-            lock (_gate)
-            {
-                if (_fetch == fetch)
-                {
-                    _fetch = null;
-                }
-            }
+            var outcome = await StartFetch().WaitAsync(cancellationToken).ConfigureAwait(false);
 
             if (outcome == FetchOutcome.Idle && _buffer.IsEmpty)
             {
                 return null;
+            }
+        }
+    }
+
+    /// <summary>Starts a fetch unless one runs; it forgets itself once done, so the next call starts another.</summary>
+    private Task<FetchOutcome> StartFetch()
+    {
+        lock (_gate)
+        {
+            if (_fetch is { } running)
+            {
+                return running;
+            }
+
+            var fetch = FetchAsync();
+            if (!fetch.IsCompleted)
+            {
+                _fetch = fetch;
+                _ = fetch.ContinueWith(ForgetFetch, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            return fetch;
+        }
+    }
+
+    private static void ForgetFetch(Task<FetchOutcome> fetch, object? queue)
+    {
+        var self = (RedisJobQueue)queue!;
+        lock (self._gate)
+        {
+            if (self._fetch == fetch)
+            {
+                self._fetch = null;
             }
         }
     }

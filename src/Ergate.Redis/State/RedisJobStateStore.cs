@@ -9,8 +9,9 @@ namespace Ergate.Redis;
 /// finished jobs scored by the time they finished. A script writes the state and updates the
 /// indexes in one atomic step, so a listing never disagrees with the stored state. Finished jobs
 /// are kept for <see cref="RedisOptions.FinishedJobRetention"/>: their state key expires, and
-/// their entries leave every index as later finished jobs are written (a few per write, in the
-/// same script), at the next listing, or at a purge. Run leases (<see cref="IRunLeaseStore"/>)
+/// their entries leave every index as later finished jobs are written (up to 100 in one write's
+/// script every 100 ms), at the next listing, or at a purge. Index commands run only when a
+/// job's status changes. Run leases (<see cref="IRunLeaseStore"/>)
 /// are one expiring key per job, taken together with the read of the state by a script.
 /// </summary>
 public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore
@@ -47,41 +48,51 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
 
     // KEYS: job, all, workflow, finished, lease, one index per status. ARGV: json, id, score,
     // status index, ttl (ms, 0 = none), finished time (ms, 0 = not finished), remove finished
-    // jobs before (ms, 0 = keep them), job key prefix, workflow index prefix.
-    // A finished state frees the job's run lease. A job already in its status's index (most
-    // writes: the step after a step) needs only the SET.
+    // jobs before (ms, 0 = not this time), job key prefix, workflow index prefix. Returns how
+    // many finished jobs it removed.
+    // Index work is done only when the status changes: a job already in its status's index (the
+    // step after a step) needs only the SET; a job stored for the first time (SET ... GET finds
+    // nothing, and its id is not left in the finished index by an earlier job of that id whose
+    // state expired) is added to the all, workflow and status indexes with nothing to remove.
+    // Finished jobs past their retention are removed when the caller asks (ARGV[7] > 0), at
+    // most ARGV[10] of them.
+    // A finished state frees the job's run lease.
     private const string UpdateScript = Functions + """
+        local previous
         if tonumber(ARGV[5]) > 0 then
-          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
+          previous = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5], 'GET')
         else
-          redis.call('SET', KEYS[1], ARGV[1])
+          previous = redis.call('SET', KEYS[1], ARGV[1], 'GET')
         end
-        if tonumber(ARGV[6]) > 0 then
+        local finishedAt = tonumber(ARGV[6])
+        if finishedAt > 0 then
           redis.call('DEL', KEYS[5])
         end
         local status = tonumber(ARGV[4])
-        if redis.call('ZSCORE', KEYS[6 + status], ARGV[2]) then
-          return 0
-        end
-        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-        redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
-        for i = 6, #KEYS do
-          if i - 6 == status then
-            redis.call('ZADD', KEYS[i], ARGV[3], ARGV[2])
-          else
-            redis.call('ZREM', KEYS[i], ARGV[2])
-          end
-        end
         local member = finishedMember(ARGV[2], KEYS[3], ARGV[9])
-        if tonumber(ARGV[6]) > 0 then
-          redis.call('ZADD', KEYS[4], ARGV[6], member)
-          if tonumber(ARGV[7]) > 0 then
-            trim(KEYS[2], KEYS[4], 6, ARGV[7], 10, ARGV[8], ARGV[9])
+        if previous or redis.call('ZSCORE', KEYS[4], member) then
+          if previous and redis.call('ZSCORE', KEYS[6 + status], ARGV[2]) then
+            return 0
           end
-        else
+          for i = 6, #KEYS do
+            if i - 6 ~= status then
+              redis.call('ZREM', KEYS[i], ARGV[2])
+            end
+          end
           redis.call('ZREM', KEYS[4], member)
         end
-        return 1
+        if not previous then
+          redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+          redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+        end
+        redis.call('ZADD', KEYS[6 + status], ARGV[3], ARGV[2])
+        if finishedAt > 0 then
+          redis.call('ZADD', KEYS[4], finishedAt, member)
+          if tonumber(ARGV[7]) > 0 then
+            return trim(KEYS[2], KEYS[4], 6, ARGV[7], tonumber(ARGV[10]), ARGV[8], ARGV[9])
+          end
+        end
+        return 0
         """;
 
     // KEYS: job, lease. ARGV: holder, duration (ms). Returns {state} when taken, {state, holder, pttl} when another holder has it.
@@ -131,11 +142,16 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
 
     // How many finished jobs one trim script removes at most, so that Redis never blocks long.
     private const int TrimBatch = 1000;
+
+    // How many finished jobs past their retention a finished write removes at most, and how often.
+    private const int TrimPerWrite = 100;
+    private static readonly TimeSpan TrimInterval = TimeSpan.FromMilliseconds(100);
     private const int MinPageSize = 100;
     private readonly IDatabase _database;
     private readonly RedisKeys _keys;
     private readonly long _retentionMs;
     private readonly RedisKey[] _trimKeys;
+    private long _nextTrimAt;
 
     /// <summary>Creates a store over <paramref name="connection"/>.</summary>
     /// <param name="connection">The process's shared connection.</param>
@@ -153,12 +169,24 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One script: the state, and the indexes when the status changed. Every
+    /// <see cref="TrimInterval"/> at most, a finished write also removes up to
+    /// <see cref="TrimPerWrite"/> finished jobs past their retention (at once again when it found
+    /// that many), so the indexes keep pace with the jobs that finish without a trim per job.
+    /// </remarks>
     public async ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         var finished = job.Status.IsFinished();
         var now = finished ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : 0;
-        await _database.ScriptEvaluateAsync(UpdateScript, JobKeys(job.Id, job.WorkflowName),
+        var trims = finished && _retentionMs > 0 && Environment.TickCount64 >= Interlocked.Read(ref _nextTrimAt);
+        if (trims)
+        {
+            Interlocked.Exchange(ref _nextTrimAt, Environment.TickCount64 + (long)TrimInterval.TotalMilliseconds);
+        }
+
+        var trimmed = (long)await _database.ScriptEvaluateAsync(UpdateScript, JobKeys(job.Id, job.WorkflowName),
         [
             JobSerializer.Serialize(job),
             job.Id,
@@ -166,10 +194,15 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
             RedisKeys.StatusIndex(job.Status),
             finished ? _retentionMs : 0,
             now,
-            finished && _retentionMs > 0 ? now - _retentionMs : 0,
+            trims ? now - _retentionMs : 0,
             _keys.JobPrefix,
             _keys.WorkflowPrefix,
+            TrimPerWrite,
         ]).ConfigureAwait(false);
+        if (trimmed == TrimPerWrite)
+        {
+            Interlocked.Exchange(ref _nextTrimAt, 0);
+        }
     }
 
     /// <inheritdoc />

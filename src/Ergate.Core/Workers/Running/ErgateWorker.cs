@@ -8,8 +8,10 @@ using Microsoft.Extensions.Options;
 namespace Ergate;
 
 /// <summary>
-/// The worker loop, hosted as a background service: <see cref="ErgateOptions.MaxConcurrency"/>
-/// lanes each dequeue and run one job at a time; renewal loops keep the delivery leases and the
+/// The worker loop, hosted as a background service: <see cref="ErgateOptions.Lanes"/> lanes
+/// each dequeue a job and read its state, and at most <see cref="ErgateOptions.MaxConcurrency"/>
+/// of them run their job at once (from its first step to its settlement), so the state reads of
+/// the next jobs overlap with the jobs that run; renewal loops keep the delivery leases and the
 /// run leases of running jobs alive; shutdown stops dequeuing, lets running steps finish within the shutdown timeout
 /// and hands unfinished jobs back to the queue.
 /// </summary>
@@ -59,13 +61,14 @@ internal sealed class ErgateWorker(
             Log.NoRunLeases(logger, store.GetType().Name);
         }
 
-        var runner = new JobRunner(store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, time, signals, leases, logger);
+        using var runSlots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        var runner = new JobRunner(store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, time, signals, leases, runSlots, logger);
         var stopWhenIdle = _options.StopWhenIdle || runtime.StopWhenIdle;
         Log.WorkerStarted(logger, _options.MaxConcurrency, string.Join(", ", runtime.WorkflowNames));
 
         var leaseRenewalInterval = (queue as ILeasedJobQueue)?.LeaseRenewalInterval;
         var renewsLeases = leaseRenewalInterval is not null;
-        var lanes = new Task[_options.MaxConcurrency];
+        var lanes = new Task[_options.Lanes];
         for (var i = 0; i < lanes.Length; i++)
         {
             lanes[i] = Task.Run(() => health.RunLaneAsync(() => RunLaneAsync(runner, idle, stopWhenIdle, renewsLeases)), CancellationToken.None);

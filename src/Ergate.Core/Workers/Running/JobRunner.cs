@@ -30,6 +30,7 @@ internal sealed class JobRunner(
     TimeProvider time,
     WorkerSignals signals,
     RunLeaseKeeper? leases,
+    SemaphoreSlim runSlots,
     ILogger logger)
 {
     private const int SettleAttempts = 5;
@@ -98,17 +99,29 @@ internal sealed class JobRunner(
             return;
         }
 
-        // RUNNING is stored only if the first step of this delivery is still running after
-        // RunningStatusDelay (see InvokeFirstStepAsync): a short step goes straight to its
-        // completed state, saving a store write per job.
-        job.Status = JobStatus.Running;
-        job.RequestedStartTime = null;
-        job.UpdatedAt = time.GetUtcNow();
+        if (!runSlots.Wait(0) && !await WaitForRunSlotAsync(delivery, job).ConfigureAwait(false))
+        {
+            return;
+        }
 
-        using var activity = ErgateTelemetry.StartJob(job);
-        await NotifyAsync(static (o, j, _, ct) => o.OnJobStartedAsync(j, ct), job, null).ConfigureAwait(false);
-        await RunStepsAsync(delivery, job, workflow, leased).ConfigureAwait(false);
-        activity?.SetTag("ergate.job.status", job.Status.ToString());
+        try
+        {
+            // RUNNING is stored only if the first step of this delivery is still running after
+            // RunningStatusDelay (see InvokeFirstStepAsync): a short step goes straight to its
+            // completed state, saving a store write per job.
+            job.Status = JobStatus.Running;
+            job.RequestedStartTime = null;
+            job.UpdatedAt = time.GetUtcNow();
+
+            using var activity = ErgateTelemetry.StartJob(job);
+            await NotifyAsync(static (o, j, _, ct) => o.OnJobStartedAsync(j, ct), job, null).ConfigureAwait(false);
+            await RunStepsAsync(delivery, job, workflow, leased).ConfigureAwait(false);
+            activity?.SetTag("ergate.job.status", job.Status.ToString());
+        }
+        finally
+        {
+            runSlots.Release();
+        }
     }
 
     private async ValueTask RunStepsAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, bool leased)
@@ -237,6 +250,22 @@ internal sealed class JobRunner(
                 await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
                 return;
             }
+        }
+    }
+
+    /// <summary>Waits for one of the <see cref="ErgateOptions.MaxConcurrency"/> run slots; false when shutdown came first and the job was handed back.</summary>
+    private async ValueTask<bool> WaitForRunSlotAsync(JobDelivery delivery, Job job)
+    {
+        try
+        {
+            await runSlots.WaitAsync(signals.Stopping).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            Log.ReturnedAtShutdown(logger, job.Id, job.CurrentStep);
+            await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
+            return false;
         }
     }
 
