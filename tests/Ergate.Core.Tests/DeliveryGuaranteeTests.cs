@@ -194,6 +194,33 @@ public sealed class DeliveryGuaranteeTests
         Assert.Equal(4, most);
     }
 
+    [Fact]
+    public async Task A_job_keeps_its_run_slot_from_its_first_step_to_its_last_so_steps_of_jobs_never_interleave_past_the_limit()
+    {
+        var workflow = new Workflow("three");
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            workflow.Step(name, async (JobContext context) =>
+            {
+                _journal.Add($"{context.JobId} {name}");
+                await Task.Yield();
+            });
+        }
+
+        var app = TestApp.Create(new InMemoryJobQueue(TimeSpan.FromMilliseconds(50)), new InMemoryJobStateStore(), b => b.Configure(o => o.MaxConcurrency = 1), workflow);
+
+        await app.RunUntilIdleAsync(Enumerable.Range(0, 5).Select(i => new Job($"j{i}", "three")).ToArray());
+
+        // One slot: each job's three steps come together (the jobs in any order).
+        var entries = _journal.Entries.ToArray();
+        Assert.Equal(15, entries.Length);
+        for (var i = 0; i < entries.Length; i += 3)
+        {
+            var job = entries[i].Split(' ')[0];
+            Assert.Equal([$"{job} a", $"{job} b", $"{job} c"], entries[i..(i + 3)]);
+        }
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;

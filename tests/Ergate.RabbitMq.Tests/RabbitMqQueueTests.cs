@@ -233,7 +233,7 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         var builder = ErgateApp.CreateBuilder();
         builder.Configuration["Ergate:RabbitMq:QueueName"] = "from-config";
         builder.Configuration["Ergate:RabbitMq:QueueType"] = "Classic";
-        builder.Configuration["Ergate:MaxConcurrency"] = "5";
+        builder.Configuration["Ergate:MaxConcurrency"] = "60";
 
         builder.UseRabbitMq(fixture.Server.Uri.ToString(), o => o.OperationTimeout = TimeSpan.FromSeconds(3));
         await using var app = builder.Build();
@@ -244,7 +244,7 @@ public sealed class RabbitMqQueueTests(RabbitMqFixture fixture, ITestOutputHelpe
         Assert.Equal(RabbitMqQueueType.Classic, options.QueueType);
         Assert.Equal(fixture.Server.Uri, options.Uri);
         Assert.Equal(TimeSpan.FromSeconds(3), options.OperationTimeout);
-        Assert.Equal(10, options.Prefetch);
+        Assert.Equal(120, options.Prefetch); // twice Ergate:MaxConcurrency (at least 100)
     }
 
     [Fact]

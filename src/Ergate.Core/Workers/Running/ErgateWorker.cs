@@ -10,8 +10,9 @@ namespace Ergate;
 /// <summary>
 /// The worker loop, hosted as a background service: <see cref="ErgateOptions.Lanes"/> lanes
 /// each dequeue a job and read its state, and at most <see cref="ErgateOptions.MaxConcurrency"/>
-/// of them run their job at once (from its first step to its settlement), so the state reads of
-/// the next jobs overlap with the jobs that run; renewal loops keep the delivery leases and the
+/// of them run their job's steps at once (a <see cref="RunSlot"/> from the first step to the
+/// last of the run), so the state reads of the next jobs and the final writes and settlements of
+/// the last ones overlap with the jobs that run; renewal loops keep the delivery leases and the
 /// run leases of running jobs alive; shutdown stops dequeuing, lets running steps finish within the shutdown timeout
 /// and hands unfinished jobs back to the queue.
 /// </summary>

@@ -104,6 +104,7 @@ internal sealed class JobRunner(
             return;
         }
 
+        var slot = new RunSlot(runSlots);
         try
         {
             // RUNNING is stored only if the first step of this delivery is still running after
@@ -115,16 +116,17 @@ internal sealed class JobRunner(
 
             using var activity = ErgateTelemetry.StartJob(job);
             await NotifyAsync(static (o, j, _, ct) => o.OnJobStartedAsync(j, ct), job, null).ConfigureAwait(false);
-            await RunStepsAsync(delivery, job, workflow, leased).ConfigureAwait(false);
+            await RunStepsAsync(delivery, job, workflow, leased, slot).ConfigureAwait(false);
             activity?.SetTag("ergate.job.status", job.Status.ToString());
         }
         finally
         {
-            runSlots.Release();
+            slot.Release();
         }
     }
 
-    private async ValueTask RunStepsAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, bool leased)
+    /// <summary>Runs the job's steps from its current one; <paramref name="slot"/> is given up once no step of this run follows, before the final state is stored and settled.</summary>
+    private async ValueTask RunStepsAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, bool leased, RunSlot slot)
     {
         // A run with leases gets a token that also fires when the delivery's or the job's lease is lost.
         using var leaseOrShutdown = leased || delivery.RunLease is not null
@@ -153,6 +155,8 @@ internal sealed class JobRunner(
             }
             catch (OperationCanceledException) when (delivery.IsLeaseLost)
             {
+                slot.Release();
+
                 // Checkpoint 4: the job is another worker's now.
                 Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
                 await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
@@ -160,18 +164,21 @@ internal sealed class JobRunner(
             }
             catch (OperationCanceledException) when (delivery.RunLease?.IsLost == true)
             {
+                slot.Release();
                 Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
                 await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (signals.HardStop.IsCancellationRequested)
             {
+                slot.Release();
                 Log.StepCancelledAtShutdown(logger, job.Id, step.Name);
                 await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex)
             {
+                slot.Release();
                 await HandleStepErrorAsync(delivery, job, workflow, step, ex).ConfigureAwait(false);
                 return;
             }
@@ -182,6 +189,7 @@ internal sealed class JobRunner(
                 switch (outcome.Kind)
                 {
                     case StepOutcomeKind.Abort:
+                        slot.Release();
                         await AbortAsync(delivery, job, step, outcome.Message!).ConfigureAwait(false);
                         return;
                     case StepOutcomeKind.Next:
@@ -197,6 +205,7 @@ internal sealed class JobRunner(
                             var error = new InvalidOperationException(next < 0
                                 ? $"Step '{step.Name}' went to '{outcome.TargetStep}', which is not a step of workflow '{workflow.Name}'."
                                 : $"Step '{step.Name}' went back to '{outcome.TargetStep}'; steps may only jump forward.");
+                            slot.Release();
                             await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
                             return;
                         }
@@ -221,6 +230,7 @@ internal sealed class JobRunner(
             if (completed)
             {
                 job.Status = JobStatus.Completed;
+                slot.Release();
             }
 
             job.UpdatedAt = time.GetUtcNow();
