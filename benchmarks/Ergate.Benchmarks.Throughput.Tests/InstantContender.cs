@@ -1,13 +1,13 @@
 namespace Ergate.Benchmarks.Throughput.Tests;
 
 /// <summary>A contender whose jobs are done as soon as they are enqueued; it records its run ids in order.</summary>
-internal sealed class InstantContender(string name, List<string> started, bool isErgate = false) : Contender
+internal sealed class InstantContender(string name, List<string> started, bool isErgate = false, bool usesRedis = false) : Contender
 {
     public override string Name => name;
 
     public override bool IsErgate => isErgate;
 
-    public override bool UsesRedis => false;
+    public override bool UsesRedis => usesRedis;
 
     public override Task<ContenderRun> StartAsync(string runId, JobCounter counter)
     {

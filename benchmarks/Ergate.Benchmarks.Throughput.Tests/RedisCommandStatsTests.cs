@@ -25,4 +25,20 @@ public class RedisCommandStatsTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.Equal(0.5, perJob["eval"]);
         Assert.False(perJob.ContainsKey("info"));
     }
+
+    [Fact]
+    public async Task Reads_the_servers_cpu_time_which_grows_with_work()
+    {
+        var before = await redis.Stats.ReadCpuSecondsAsync();
+        for (var i = 0; i < 20_000; i++)
+        {
+            _ = redis.Database.StringSetAsync($"cpu-{i % 100}", i, flags: CommandFlags.FireAndForget);
+        }
+
+        await redis.Database.PingAsync();
+        var after = await redis.Stats.ReadCpuSecondsAsync();
+
+        Assert.True(before > 0, $"CPU before: {before}");
+        Assert.True(after > before, $"CPU {before} s, then {after} s after 20,000 SETs");
+    }
 }

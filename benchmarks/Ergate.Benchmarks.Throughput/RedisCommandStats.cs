@@ -6,7 +6,7 @@ namespace Ergate.Benchmarks.Throughput;
 /// <summary>
 /// Commands the Redis server has executed, by command, from <c>INFO commandstats</c> (commands run
 /// inside scripts are counted one by one, as Redis counts them); <c>INFO</c> itself is left out.
-/// Also empties the server between runs.
+/// Also reads the server's CPU time, and empties the server between runs.
 /// </summary>
 internal sealed class RedisCommandStats(IServer server)
 {
@@ -27,6 +27,13 @@ internal sealed class RedisCommandStats(IServer server)
         }
 
         return calls;
+    }
+
+    /// <summary>The CPU time the server has used so far, user and system, in seconds (<c>INFO cpu</c>).</summary>
+    public async Task<double> ReadCpuSecondsAsync()
+    {
+        var fields = (await server.InfoAsync("cpu")).SelectMany(section => section).ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+        return double.Parse(fields["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(fields["used_cpu_sys"], CultureInfo.InvariantCulture);
     }
 
     /// <summary>Deletes every key, so each run starts on an empty server.</summary>

@@ -15,8 +15,8 @@ internal static class ReportTable
         output.WriteLine("Load average (1 min) before each round: " +
             string.Join(", ", result.LoadBeforeRound.Select(load => load?.ToString("F2", culture) ?? "n/a")) + ".");
         output.WriteLine();
-        output.WriteLine("| Contender | " + string.Join(" | ", rounds.Select(r => $"jobs/s, round {r}")) + " | **jobs/s, median** | Ergate / it | Redis commands per job |");
-        output.WriteLine("| --- | " + string.Join(" | ", rounds.Select(_ => "---:")) + " | ---: | --- | ---: |");
+        output.WriteLine("| Contender | " + string.Join(" | ", rounds.Select(r => $"jobs/s, round {r}")) + " | **jobs/s, median** | Ergate / it | Redis commands per job | Redis CPU µs per job |");
+        output.WriteLine("| --- | " + string.Join(" | ", rounds.Select(_ => "---:")) + " | ---: | --- | ---: | ---: |");
         var medians = result.Contenders.ToDictionary(c => c, c => Median(RunsOf(result, c).Select(run => run.JobsPerSecond)));
         var ergates = result.Contenders.Where(c => c.IsErgate).ToList();
         foreach (var contender in result.Contenders)
@@ -27,8 +27,11 @@ internal static class ReportTable
                 ? string.Empty
                 : string.Join("; ", ergates.Select(e => string.Create(culture, $"{e.Name}: **{medians[e] / medians[contender]:F2}×**")));
             var commands = contender.UsesRedis ? Median(runs.Select(run => run.RedisCommandsPerJob!.Values.Sum())).ToString("F2", culture) : "—";
+            var cpu = contender.UsesRedis && runs.All(run => run.RedisCpuMicrosecondsPerJob is not null)
+                ? Median(runs.Select(run => run.RedisCpuMicrosecondsPerJob!.Value)).ToString("F1", culture)
+                : "—";
             output.WriteLine(string.Create(culture,
-                $"| {name} | {string.Join(" | ", runs.Select(run => run.JobsPerSecond.ToString("N0", culture)))} | **{medians[contender]:N0}** | {ratios} | {commands} |"));
+                $"| {name} | {string.Join(" | ", runs.Select(run => run.JobsPerSecond.ToString("N0", culture)))} | **{medians[contender]:N0}** | {ratios} | {commands} | {cpu} |"));
         }
 
         output.WriteLine();

@@ -9,7 +9,8 @@ namespace Ergate.Benchmarks.Throughput;
 /// <param name="Jobs">Jobs in the timed batch.</param>
 /// <param name="JobsPerSecond">Jobs finished per second, from the first enqueue to the last job settled.</param>
 /// <param name="RedisCommandsPerJob">Redis commands per job by command, for contenders on Redis.</param>
-internal sealed record RunResult(int Round, Contender Contender, int Jobs, double JobsPerSecond, IReadOnlyDictionary<string, double>? RedisCommandsPerJob);
+/// <param name="RedisCpuMicrosecondsPerJob">CPU time the Redis server spent per job (user + system, its AOF included), for contenders on Redis.</param>
+internal sealed record RunResult(int Round, Contender Contender, int Jobs, double JobsPerSecond, IReadOnlyDictionary<string, double>? RedisCommandsPerJob, double? RedisCpuMicrosecondsPerJob = null);
 
 /// <summary>What the rounds measured, with the load average before each round.</summary>
 internal sealed record RoundsResult(IReadOnlyList<Contender> Contenders, IReadOnlyList<double?> LoadBeforeRound, IReadOnlyList<RunResult> Runs);
@@ -52,11 +53,13 @@ internal sealed class RoundRunner(HarnessOptions options, RedisCommandStats redi
             await using var run = await contender.StartAsync(runId, counter);
             await RunBatchAsync(run, counter, "warm-up", Math.Clamp(jobs / 10, 100, 1_000), contender);
             var before = contender.UsesRedis ? await redis.ReadAsync() : null;
+            var cpuBefore = contender.UsesRedis ? await redis.ReadCpuSecondsAsync() : 0;
             var clock = Stopwatch.StartNew();
             await RunBatchAsync(run, counter, "job", jobs, contender);
             clock.Stop();
             var commands = before is null ? null : RedisCommandStats.PerJob(before, await redis.ReadAsync(), jobs);
-            return new RunResult(round, contender, jobs, jobs / clock.Elapsed.TotalSeconds, commands);
+            double? cpu = before is null ? null : (await redis.ReadCpuSecondsAsync() - cpuBefore) * 1e6 / jobs;
+            return new RunResult(round, contender, jobs, jobs / clock.Elapsed.TotalSeconds, commands, cpu);
         }
         finally
         {
