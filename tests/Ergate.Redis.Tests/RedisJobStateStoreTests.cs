@@ -110,6 +110,38 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
         Assert.NotNull(await _database.KeyTimeToLiveAsync(key));
     }
 
+    [Theory]
+    [InlineData("plain-id")]
+    [InlineData("id with \"quotes\" and \\ backslash")] // its JSON escapes: the script falls back to clearing every other index
+    public async Task Each_status_change_moves_the_job_between_status_indexes_whatever_its_values_contain(string id)
+    {
+        var options = redis.NewOptions();
+        var store = redis.NewStore(options);
+        var keys = new RedisKeys(options);
+        var job = new Job(id, "wf") { LastReturnValue = new { status = "Failed", nested = new { status = "Aborted" } } };
+
+        foreach (var status in new[] { JobStatus.Queued, JobStatus.Running, JobStatus.Running, JobStatus.Queued, JobStatus.Running, JobStatus.Completed })
+        {
+            job.Status = status;
+            await store.UpdateAsync(job);
+
+            var indexed = new List<JobStatus>();
+            foreach (var candidate in Enum.GetValues<JobStatus>())
+            {
+                if (await _database.SortedSetScoreAsync(keys.StatusIndexes[RedisKeys.StatusIndex(candidate)], id) is not null)
+                {
+                    indexed.Add(candidate);
+                }
+            }
+
+            Assert.Equal([status], indexed);
+            Assert.NotNull(await _database.SortedSetScoreAsync(keys.AllJobs, id));
+            Assert.NotNull(await _database.SortedSetScoreAsync(keys.Workflow("wf"), id));
+            Assert.Equal(status == JobStatus.Completed ? 1 : 0, await _database.SortedSetLengthAsync(keys.FinishedJobs));
+            Assert.Equal([id], await store.ListIdsAsync(new JobQuery(Status: status)));
+        }
+    }
+
     [Fact]
     public async Task Listing_by_workflow_and_status_reads_past_the_first_page()
     {

@@ -11,11 +11,11 @@ public sealed class ErgateOptions
     public const string SectionName = "Ergate";
 
     /// <summary>
-    /// How many jobs one worker process runs at once (default 16): a job holds one of these slots
-    /// from its first step until its last step of the run returns, so its steps never interleave
-    /// with more than this many other jobs' steps. Reading its state before, and storing its final
-    /// state and settling its message after, happen outside the slot. Broker adapters tie their
-    /// prefetch to it.
+    /// How many steps one worker process runs at once (default 16). A job holds one of these run
+    /// slots while a step of it runs; reading its state, storing each step's result and settling
+    /// its message happen outside the slot, overlapping with other jobs' steps (between two steps
+    /// a job is at rest, as it would be when it resumes on another worker). Broker adapters tie
+    /// their prefetch to it.
     /// </summary>
     public int MaxConcurrency { get; set; } = 16;
 
@@ -35,9 +35,9 @@ public sealed class ErgateOptions
 
     /// <summary>
     /// How many jobs the worker has in flight at once, one per lane: <see cref="DefaultPrefetch"/>.
-    /// At most <see cref="MaxConcurrency"/> of them run steps; the others have their state read
-    /// (and their run lease taken) or their final state stored and their message settled
-    /// meanwhile, or wait for a run slot, so the store's round trips overlap with steps.
+    /// At most <see cref="MaxConcurrency"/> of them run a step; the others have their state read
+    /// (and their run lease taken) or stored and their message settled meanwhile, or wait for a
+    /// run slot, so the store's round trips overlap with steps.
     /// </summary>
     internal int Lanes => DefaultPrefetch;
 

@@ -50,10 +50,13 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
     // status index, ttl (ms, 0 = none), finished time (ms, 0 = not finished), remove finished
     // jobs before (ms, 0 = not this time), job key prefix, workflow index prefix. Returns how
     // many finished jobs it removed.
-    // Index work is done only when the status changes: a job already in its status's index (the
-    // step after a step) needs only the SET; a job stored for the first time (SET ... GET finds
-    // nothing, and its id is not left in the finished index by an earlier job of that id whose
-    // state expired) is added to the all, workflow and status indexes with nothing to remove.
+    // Index work is done only when the status changes, read from the state the SET replaced
+    // (SET ... GET; the status is the third field of the job's JSON, after its id and workflow
+    // name): the same status (the step after a step) needs only the SET; another status moves
+    // the job from that status's index to the new one; a job stored for the first time (and
+    // whose id is not left in the finished index by an earlier job of that id whose state
+    // expired) is added to the all, workflow and status indexes with nothing to remove. A state
+    // whose status cannot be read is removed from every other index.
     // Finished jobs past their retention are removed when the caller asks (ARGV[7] > 0), at
     // most ARGV[10] of them.
     // A finished state frees the job's run lease.
@@ -69,11 +72,19 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
           redis.call('DEL', KEYS[5])
         end
         local status = tonumber(ARGV[4])
+        local statusKey = KEYS[6 + status]
         local member = finishedMember(ARGV[2], KEYS[3], ARGV[9])
-        if previous or redis.call('ZSCORE', KEYS[4], member) then
-          if previous and redis.call('ZSCORE', KEYS[6 + status], ARGV[2]) then
+        local before = previous and string.match(previous, '^{"id":"[^"]*","workflowName":"[^"]*","status":"(%a+)"')
+        if before then
+          local beforeKey = string.sub(statusKey, 1, #statusKey - #string.match(statusKey, '[^:]*$')) .. before
+          if beforeKey == statusKey then
             return 0
           end
+          redis.call('ZREM', beforeKey, ARGV[2])
+          if finishedAt == 0 then
+            redis.call('ZREM', KEYS[4], member)
+          end
+        elseif previous or redis.call('ZSCORE', KEYS[4], member) then
           for i = 6, #KEYS do
             if i - 6 ~= status then
               redis.call('ZREM', KEYS[i], ARGV[2])

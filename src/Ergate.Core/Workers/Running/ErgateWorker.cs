@@ -9,10 +9,9 @@ namespace Ergate;
 
 /// <summary>
 /// The worker loop, hosted as a background service: <see cref="ErgateOptions.Lanes"/> lanes
-/// each dequeue a job and read its state, and at most <see cref="ErgateOptions.MaxConcurrency"/>
-/// of them run their job's steps at once (a <see cref="RunSlot"/> from the first step to the
-/// last of the run), so the state reads of the next jobs and the final writes and settlements of
-/// the last ones overlap with the jobs that run; renewal loops keep the delivery leases and the
+/// each dequeue a job, read its state, then run its steps, and at most
+/// <see cref="ErgateOptions.MaxConcurrency"/> steps run at once (a run slot per step), so reading
+/// and storing state and settling messages overlap with the steps of other jobs; renewal loops keep the delivery leases and the
 /// run leases of running jobs alive; shutdown stops dequeuing, lets running steps finish within the shutdown timeout
 /// and hands unfinished jobs back to the queue.
 /// </summary>

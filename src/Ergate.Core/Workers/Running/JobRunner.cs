@@ -99,34 +99,21 @@ internal sealed class JobRunner(
             return;
         }
 
-        if (!runSlots.Wait(0) && !await WaitForRunSlotAsync(delivery, job).ConfigureAwait(false))
-        {
-            return;
-        }
+        // RUNNING is stored only if the first step of this delivery is still running after
+        // RunningStatusDelay (see InvokeFirstStepAsync): a short step goes straight to its
+        // completed state, saving a store write per job.
+        job.Status = JobStatus.Running;
+        job.RequestedStartTime = null;
+        job.UpdatedAt = time.GetUtcNow();
 
-        var slot = new RunSlot(runSlots);
-        try
-        {
-            // RUNNING is stored only if the first step of this delivery is still running after
-            // RunningStatusDelay (see InvokeFirstStepAsync): a short step goes straight to its
-            // completed state, saving a store write per job.
-            job.Status = JobStatus.Running;
-            job.RequestedStartTime = null;
-            job.UpdatedAt = time.GetUtcNow();
-
-            using var activity = ErgateTelemetry.StartJob(job);
-            await NotifyAsync(static (o, j, _, ct) => o.OnJobStartedAsync(j, ct), job, null).ConfigureAwait(false);
-            await RunStepsAsync(delivery, job, workflow, leased, slot).ConfigureAwait(false);
-            activity?.SetTag("ergate.job.status", job.Status.ToString());
-        }
-        finally
-        {
-            slot.Release();
-        }
+        using var activity = ErgateTelemetry.StartJob(job);
+        await NotifyAsync(static (o, j, _, ct) => o.OnJobStartedAsync(j, ct), job, null).ConfigureAwait(false);
+        await RunStepsAsync(delivery, job, workflow, leased).ConfigureAwait(false);
+        activity?.SetTag("ergate.job.status", job.Status.ToString());
     }
 
-    /// <summary>Runs the job's steps from its current one; <paramref name="slot"/> is given up once no step of this run follows, before the final state is stored and settled.</summary>
-    private async ValueTask RunStepsAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, bool leased, RunSlot slot)
+    /// <summary>Runs the job's steps from its current one, each in one of the worker's <see cref="ErgateOptions.MaxConcurrency"/> run slots (storing a step's result happens outside it).</summary>
+    private async ValueTask RunStepsAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, bool leased)
     {
         // A run with leases gets a token that also fires when the delivery's or the job's lease is lost.
         using var leaseOrShutdown = leased || delivery.RunLease is not null
@@ -145,18 +132,29 @@ internal sealed class JobRunner(
             arguments.Context.StepName = step.Name;
             arguments.Input = job.StepsCompleted == 0 ? job.InitialInput : job.LastReturnValue;
 
+            if (!runSlots.Wait(0) && !await WaitForRunSlotAsync(delivery, job).ConfigureAwait(false))
+            {
+                return;
+            }
+
             object? result;
             try
             {
-                result = firstStep
-                    ? await InvokeFirstStepAsync(delivery, job, step, arguments).ConfigureAwait(false)
-                    : await InvokeAsync(step, arguments).ConfigureAwait(false);
+                try
+                {
+                    result = firstStep
+                        ? await InvokeFirstStepAsync(delivery, job, step, arguments).ConfigureAwait(false)
+                        : await InvokeAsync(step, arguments).ConfigureAwait(false);
+                }
+                finally
+                {
+                    runSlots.Release();
+                }
+
                 firstStep = false;
             }
             catch (OperationCanceledException) when (delivery.IsLeaseLost)
             {
-                slot.Release();
-
                 // Checkpoint 4: the job is another worker's now.
                 Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
                 await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
@@ -164,21 +162,18 @@ internal sealed class JobRunner(
             }
             catch (OperationCanceledException) when (delivery.RunLease?.IsLost == true)
             {
-                slot.Release();
                 Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
                 await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (signals.HardStop.IsCancellationRequested)
             {
-                slot.Release();
                 Log.StepCancelledAtShutdown(logger, job.Id, step.Name);
                 await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex)
             {
-                slot.Release();
                 await HandleStepErrorAsync(delivery, job, workflow, step, ex).ConfigureAwait(false);
                 return;
             }
@@ -189,7 +184,6 @@ internal sealed class JobRunner(
                 switch (outcome.Kind)
                 {
                     case StepOutcomeKind.Abort:
-                        slot.Release();
                         await AbortAsync(delivery, job, step, outcome.Message!).ConfigureAwait(false);
                         return;
                     case StepOutcomeKind.Next:
@@ -205,7 +199,6 @@ internal sealed class JobRunner(
                             var error = new InvalidOperationException(next < 0
                                 ? $"Step '{step.Name}' went to '{outcome.TargetStep}', which is not a step of workflow '{workflow.Name}'."
                                 : $"Step '{step.Name}' went back to '{outcome.TargetStep}'; steps may only jump forward.");
-                            slot.Release();
                             await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
                             return;
                         }
@@ -230,7 +223,6 @@ internal sealed class JobRunner(
             if (completed)
             {
                 job.Status = JobStatus.Completed;
-                slot.Release();
             }
 
             job.UpdatedAt = time.GetUtcNow();
