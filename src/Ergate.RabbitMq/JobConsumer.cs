@@ -26,6 +26,7 @@ internal sealed class JobConsumer : IAsyncDisposable
     private readonly ushort _prefetch;
     private readonly ILogger _logger;
     private readonly Channel<RabbitMqDelivery> _deliveries = Channel.CreateUnbounded<RabbitMqDelivery>();
+    private readonly AckCoalescer<IChannel> _acks;
     private readonly SemaphoreSlim _channelLock = new(1, 1);
     private IChannel? _channel;
     private long _generation;
@@ -40,6 +41,11 @@ internal sealed class JobConsumer : IAsyncDisposable
         _queue = queue;
         _prefetch = prefetch;
         _logger = logger;
+        _acks = new AckCoalescer<IChannel>(
+            Math.Max(1, prefetch / 2),
+            static (channel, tag, multiple) => channel.BasicAckAsync(tag, multiple),
+            ex => LogAcknowledgementsLost(logger, ex),
+            TimeProvider.System);
     }
 
     /// <summary>Deliveries received and not yet handed out.</summary>
@@ -103,23 +109,19 @@ internal sealed class JobConsumer : IAsyncDisposable
     /// <summary>Hands a delivery out again (a redelivery that waited for the run of the same job to end).</summary>
     public void Return(RabbitMqDelivery delivery) => _deliveries.Writer.TryWrite(delivery);
 
-    /// <summary>Acknowledges a delivery; a void one (its channel is gone) is left to the broker, which redelivers it.</summary>
-    public async ValueTask AckAsync(RabbitMqDelivery delivery, CancellationToken cancellationToken)
+    /// <summary>
+    /// Acknowledges a delivery, together with the others settled within <see cref="AckCoalescer{TChannel}.Linger"/>;
+    /// a void one (its channel is gone) is left to the broker, which redelivers it.
+    /// </summary>
+    public ValueTask AckAsync(RabbitMqDelivery delivery)
     {
         if (!IsCurrent(delivery))
         {
             RabbitMqLog.DeliveryVoid(_logger, delivery.DeliveryTag);
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        try
-        {
-            await _channel!.BasicAckAsync(delivery.DeliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AlreadyClosedException ex)
-        {
-            RabbitMqLog.SettleOnClosedChannel(_logger, "acknowledge", delivery.DeliveryTag, ex);
-        }
+        return _acks.SettledAsync(delivery.Generation, delivery.DeliveryTag);
     }
 
     /// <summary>Puts a delivery back in the queue at once.</summary>
@@ -137,6 +139,11 @@ internal sealed class JobConsumer : IAsyncDisposable
         catch (AlreadyClosedException ex)
         {
             RabbitMqLog.SettleOnClosedChannel(_logger, "requeue", delivery.DeliveryTag, ex);
+        }
+        finally
+        {
+            // Only now may a multiple acknowledgement cover tags past it.
+            _acks.Forget(delivery.Generation, delivery.DeliveryTag);
         }
     }
 
@@ -173,6 +180,7 @@ internal sealed class JobConsumer : IAsyncDisposable
         {
             _stopped = true;
             _deliveries.Writer.TryComplete();
+            await _acks.DisposeAsync().ConfigureAwait(false);
             if (_channel is not null)
             {
                 await _channel.DisposeAsync().ConfigureAwait(false);
@@ -186,12 +194,14 @@ internal sealed class JobConsumer : IAsyncDisposable
 
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
     {
+        var generation = Interlocked.Read(ref _generation);
+        _acks.Delivered(((AsyncEventingBasicConsumer)sender).Channel, generation, delivery.DeliveryTag);
         _deliveries.Writer.TryWrite(new RabbitMqDelivery(
             _owner,
             delivery.Body.Span,
             delivery.BasicProperties.MessageId,
             delivery.DeliveryTag,
-            Interlocked.Read(ref _generation),
+            generation,
             DeliveryCount(delivery)));
         return Task.CompletedTask;
     }
@@ -221,6 +231,18 @@ internal sealed class JobConsumer : IAsyncDisposable
         }
 
         return Task.CompletedTask;
+    }
+
+    private static void LogAcknowledgementsLost(ILogger logger, Exception exception)
+    {
+        if (exception is AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            RabbitMqLog.AcknowledgementsLost(logger, exception);
+        }
+        else
+        {
+            RabbitMqLog.AcknowledgementsFailed(logger, exception);
+        }
     }
 
     private static int DeliveryCount(BasicDeliverEventArgs delivery)

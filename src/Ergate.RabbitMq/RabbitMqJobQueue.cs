@@ -177,7 +177,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
                     await publish().ConfigureAwait(false);
                 }
 
-                await consumer.AckAsync(delivery, cancellationToken).ConfigureAwait(false);
+                await consumer.AckAsync(delivery).ConfigureAwait(false);
             }
         }
         finally
@@ -272,7 +272,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
                 if (consumer.IsCurrent(delivery))
                 {
                     await RepublishAsync(delivery).ConfigureAwait(false);
-                    await consumer.AckAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+                    await consumer.AckAsync(delivery).ConfigureAwait(false);
                 }
             }
         }
@@ -313,7 +313,7 @@ public sealed class RabbitMqJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyn
         try
         {
             await PublishJobAsync(_publisher!, job, cancellationToken).ConfigureAwait(false);
-            await consumer.AckAsync(delivery, cancellationToken).ConfigureAwait(false);
+            await consumer.AckAsync(delivery).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {

@@ -44,6 +44,12 @@ internal static partial class RabbitMqLog
     [LoggerMessage(3012, LogLevel.Debug, "Could not {Action} delivery {DeliveryTag}: the channel closed; RabbitMQ redelivers it.")]
     public static partial void SettleOnClosedChannel(ILogger logger, string action, ulong deliveryTag, Exception exception);
 
+    [LoggerMessage(3015, LogLevel.Debug, "Could not acknowledge settled deliveries: the channel closed; RabbitMQ redelivers them, and the worker settles them from their stored state.")]
+    public static partial void AcknowledgementsLost(ILogger logger, Exception exception);
+
+    [LoggerMessage(3016, LogLevel.Warning, "Could not acknowledge settled deliveries; RabbitMQ redelivers them, and the worker settles them from their stored state.")]
+    public static partial void AcknowledgementsFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(3013, LogLevel.Debug, "Could not give back the jobs received but not started at shutdown ({Reason}); closing the channel returns them to the queue.")]
     public static partial void GiveBackFailed(ILogger logger, string reason);
 
