@@ -106,17 +106,6 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
         return 0
         """;
 
-    // KEYS: job, lease. ARGV: holder, duration (ms). Returns {state} when taken, {state, holder, pttl} when another holder has it.
-    private const string TakeLeaseScript = """
-        local state = redis.call('GET', KEYS[1])
-        local holder = redis.call('GET', KEYS[2])
-        if holder and holder ~= ARGV[1] then
-          return {state, holder, redis.call('PTTL', KEYS[2])}
-        end
-        redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-        return {state}
-        """;
-
     // KEYS: lease. ARGV: holder, duration (ms). 1 when renewed.
     private const string RenewLeaseScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -271,17 +260,35 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Two plain commands sent together, no script: <c>SET lease holder NX PX duration GET</c>
+    /// (Redis 7.0 or later), then <c>GET</c> of the state, which Redis runs after the lease is
+    /// taken. Only when another holder has the lease does a third command read how long it runs.
+    /// </remarks>
     /// <exception cref="InvalidDataException">What is stored under the job's key is not a job.</exception>
     public async ValueTask<RunLease> TakeRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentNullException.ThrowIfNull(holder);
-        var reply = (RedisResult[])(await _database.ScriptEvaluateAsync(
-            TakeLeaseScript, [_keys.Job(jobId), _keys.RunLease(jobId)], [holder, (long)duration.TotalMilliseconds]).ConfigureAwait(false))!;
-        var state = reply.Length > 0 && !reply[0].IsNull ? Read(jobId, (RedisValue)reply[0]) : null;
-        return reply.Length < 3
-            ? new RunLease(true, state)
-            : new RunLease(false, state, (string?)reply[1], TimeSpan.FromMilliseconds(Math.Max(0, (long)reply[2])));
+        var leaseKey = _keys.RunLease(jobId);
+        var take = _database.StringSetAndGetAsync(leaseKey, holder, duration, keepTtl: false, When.NotExists);
+        var read = _database.StringGetAsync(_keys.Job(jobId));
+        var other = await take.ConfigureAwait(false);
+        var stored = await read.ConfigureAwait(false);
+        var state = stored.IsNull ? null : Read(jobId, stored);
+        if (other.IsNull)
+        {
+            return new RunLease(true, state);
+        }
+
+        if (other == holder)
+        {
+            // Taking a lease this holder has renews it.
+            return new RunLease(await RenewRunLeaseAsync(jobId, holder, duration, cancellationToken).ConfigureAwait(false), state);
+        }
+
+        var expiresIn = await _database.KeyTimeToLiveAsync(leaseKey).ConfigureAwait(false) ?? TimeSpan.Zero;
+        return new RunLease(false, state, other, expiresIn);
     }
 
     /// <inheritdoc />
