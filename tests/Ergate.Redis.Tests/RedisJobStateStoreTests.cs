@@ -143,6 +143,51 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Concurrent_writes_go_together_and_each_is_stored_and_indexed_when_its_call_returns()
+    {
+        var options = redis.NewOptions();
+        var store = redis.NewStore(options);
+        var keys = new RedisKeys(options);
+        var statuses = new[] { JobStatus.Queued, JobStatus.Running, JobStatus.Completed, JobStatus.Failed };
+        var jobs = Enumerable.Range(0, 2 * RedisStateWriter.MaxBatch + 50)
+            .Select(i => new Job($"together-{i}", $"wf{i % 3}") { Status = statuses[i % statuses.Length], CurrentStep = i })
+            .ToList();
+
+        await Task.WhenAll(jobs.Select(job => store.UpdateAsync(job).AsTask()));
+
+        foreach (var job in jobs)
+        {
+            var stored = await store.GetAsync(job.Id);
+            Assert.Equal(job.CurrentStep, stored!.CurrentStep);
+            Assert.NotNull(await _database.SortedSetScoreAsync(keys.StatusIndexes[RedisKeys.StatusIndex(job.Status)], job.Id));
+            Assert.NotNull(await _database.SortedSetScoreAsync(keys.Workflow(job.WorkflowName), job.Id));
+        }
+
+        Assert.Equal(jobs.Count, await _database.SortedSetLengthAsync(keys.AllJobs));
+        Assert.Equal(jobs.Count(job => job.Status.IsFinished()), await _database.SortedSetLengthAsync(keys.FinishedJobs));
+    }
+
+    [Fact]
+    public async Task A_failed_script_fails_every_write_it_carried_and_later_writes_go_through()
+    {
+        var options = redis.NewOptions();
+        var store = redis.NewStore(options);
+        var keys = new RedisKeys(options);
+        await _database.StringSetAsync(keys.AllJobs, "not a sorted set"); // every new job's ZADD fails
+
+        var writes = Enumerable.Range(0, 50).Select(i => store.UpdateAsync(new Job($"failing-{i}", "wf")).AsTask()).ToList();
+        foreach (var write in writes)
+        {
+            var error = await Assert.ThrowsAsync<RedisServerException>(() => write);
+            Assert.Contains("WRONGTYPE", error.Message, StringComparison.Ordinal);
+        }
+
+        await _database.KeyDeleteAsync(keys.AllJobs);
+        await store.UpdateAsync(new Job("after", "wf") { Status = JobStatus.Completed });
+        Assert.Equal(["after"], await store.ListIdsAsync(new JobQuery(Status: JobStatus.Completed)));
+    }
+
+    [Fact]
     public async Task Listing_by_workflow_and_status_reads_past_the_first_page()
     {
         var store = redis.NewStore();

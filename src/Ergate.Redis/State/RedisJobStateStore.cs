@@ -19,13 +19,13 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
     // A job's member in the finished index: the id's length in bytes, a colon, the id, the
     // workflow's name (taken from its index key), so that removing it knows its workflow index.
     // trim removes the finished jobs that finished before a time, oldest first, at most `limit`:
-    // their state and their entry in every index. KEYS[firstStatus..] are the status indexes.
-    private const string Functions = """
+    // their state and their entry in every index. KEYS[firstStatus..lastStatus] are the status indexes.
+    internal const string Functions = """
         local function finishedMember(id, workflowKey, workflowPrefix)
           return #id .. ':' .. id .. string.sub(workflowKey, #workflowPrefix + 1)
         end
 
-        local function trim(all, finished, firstStatus, before, limit, jobPrefix, workflowPrefix)
+        local function trim(all, finished, firstStatus, lastStatus, before, limit, jobPrefix, workflowPrefix)
           local members = redis.call('ZRANGEBYSCORE', finished, '-inf', '(' .. before, 'LIMIT', 0, limit)
           for _, member in ipairs(members) do
             local colon = string.find(member, ':', 1, true)
@@ -34,7 +34,7 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
             redis.call('DEL', jobPrefix .. id)
             redis.call('ZREM', all, id)
             redis.call('ZREM', workflowPrefix .. string.sub(member, last + 1), id)
-            for i = firstStatus, #KEYS do
+            for i = firstStatus, lastStatus do
               redis.call('ZREM', KEYS[i], id)
             end
           end
@@ -44,66 +44,6 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
           return #members
         end
 
-        """;
-
-    // KEYS: job, all, workflow, finished, lease, one index per status. ARGV: json, id, score,
-    // status index, ttl (ms, 0 = none), finished time (ms, 0 = not finished), remove finished
-    // jobs before (ms, 0 = not this time), job key prefix, workflow index prefix. Returns how
-    // many finished jobs it removed.
-    // Index work is done only when the status changes, read from the state the SET replaced
-    // (SET ... GET; the status is the third field of the job's JSON, after its id and workflow
-    // name): the same status (the step after a step) needs only the SET; another status moves
-    // the job from that status's index to the new one; a job stored for the first time (and
-    // whose id is not left in the finished index by an earlier job of that id whose state
-    // expired) is added to the all, workflow and status indexes with nothing to remove. A state
-    // whose status cannot be read is removed from every other index.
-    // Finished jobs past their retention are removed when the caller asks (ARGV[7] > 0), at
-    // most ARGV[10] of them.
-    // A finished state frees the job's run lease.
-    private const string UpdateScript = Functions + """
-        local previous
-        if tonumber(ARGV[5]) > 0 then
-          previous = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5], 'GET')
-        else
-          previous = redis.call('SET', KEYS[1], ARGV[1], 'GET')
-        end
-        local finishedAt = tonumber(ARGV[6])
-        if finishedAt > 0 then
-          redis.call('DEL', KEYS[5])
-        end
-        local status = tonumber(ARGV[4])
-        local statusKey = KEYS[6 + status]
-        local member = finishedMember(ARGV[2], KEYS[3], ARGV[9])
-        local before = previous and string.match(previous, '^{"id":"[^"]*","workflowName":"[^"]*","status":"(%a+)"')
-        if before then
-          local beforeKey = string.sub(statusKey, 1, #statusKey - #string.match(statusKey, '[^:]*$')) .. before
-          if beforeKey == statusKey then
-            return 0
-          end
-          redis.call('ZREM', beforeKey, ARGV[2])
-          if finishedAt == 0 then
-            redis.call('ZREM', KEYS[4], member)
-          end
-        elseif previous or redis.call('ZSCORE', KEYS[4], member) then
-          for i = 6, #KEYS do
-            if i - 6 ~= status then
-              redis.call('ZREM', KEYS[i], ARGV[2])
-            end
-          end
-          redis.call('ZREM', KEYS[4], member)
-        end
-        if not previous then
-          redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-          redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
-        end
-        redis.call('ZADD', KEYS[6 + status], ARGV[3], ARGV[2])
-        if finishedAt > 0 then
-          redis.call('ZADD', KEYS[4], finishedAt, member)
-          if tonumber(ARGV[7]) > 0 then
-            return trim(KEYS[2], KEYS[4], 6, ARGV[7], tonumber(ARGV[10]), ARGV[8], ARGV[9])
-          end
-        end
-        return 0
         """;
 
     // KEYS: lease. ARGV: holder, duration (ms). 1 when renewed.
@@ -124,7 +64,7 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
 
     // KEYS: all, finished, one index per status. ARGV: before (ms), limit, job key prefix, workflow index prefix.
     private const string TrimScript = Functions + """
-        return trim(KEYS[1], KEYS[2], 3, ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4])
+        return trim(KEYS[1], KEYS[2], 3, #KEYS, ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4])
         """;
 
     // KEYS: job, all, workflow, finished, lease, one index per status. ARGV: id, workflow index prefix.
@@ -143,15 +83,12 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
     // How many finished jobs one trim script removes at most, so that Redis never blocks long.
     private const int TrimBatch = 1000;
 
-    // How many finished jobs past their retention a finished write removes at most, and how often.
-    private const int TrimPerWrite = 100;
-    private static readonly TimeSpan TrimInterval = TimeSpan.FromMilliseconds(100);
     private const int MinPageSize = 100;
     private readonly IDatabase _database;
     private readonly RedisKeys _keys;
     private readonly long _retentionMs;
     private readonly RedisKey[] _trimKeys;
-    private long _nextTrimAt;
+    private readonly RedisStateWriter _writer;
 
     /// <summary>Creates a store over <paramref name="connection"/>.</summary>
     /// <param name="connection">The process's shared connection.</param>
@@ -166,43 +103,21 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
         _keys = new RedisKeys(options);
         _retentionMs = (long)(options.FinishedJobRetention?.TotalMilliseconds ?? 0);
         _trimKeys = [_keys.AllJobs, _keys.FinishedJobs, .. _keys.StatusIndexes];
+        _writer = new RedisStateWriter(_database, _keys, _retentionMs);
     }
 
     /// <inheritdoc />
     /// <remarks>
-    /// One script: the state, and the indexes when the status changed. Every
-    /// <see cref="TrimInterval"/> at most, a finished write also removes up to
-    /// <see cref="TrimPerWrite"/> finished jobs past their retention (at once again when it found
-    /// that many), so the indexes keep pace with the jobs that finish without a trim per job.
+    /// One script writes the state, and the indexes when the status changed; the writes that
+    /// arrive while one script runs go together in the next (see <see cref="RedisStateWriter"/>).
+    /// At most every 100 ms, a script with a finished job also removes up to 100 finished jobs
+    /// past their retention (at once again when it found that many), so the indexes keep pace
+    /// with the jobs that finish without a trim per job.
     /// </remarks>
-    public async ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default)
+    public ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var finished = job.Status.IsFinished();
-        var now = finished ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : 0;
-        var trims = finished && _retentionMs > 0 && Environment.TickCount64 >= Interlocked.Read(ref _nextTrimAt);
-        if (trims)
-        {
-            Interlocked.Exchange(ref _nextTrimAt, Environment.TickCount64 + (long)TrimInterval.TotalMilliseconds);
-        }
-
-        var trimmed = (long)await _database.ScriptEvaluateAsync(UpdateScript, JobKeys(job.Id, job.WorkflowName),
-        [
-            JobSerializer.Serialize(job),
-            job.Id,
-            job.CreatedAt.ToUnixTimeMilliseconds(),
-            RedisKeys.StatusIndex(job.Status),
-            finished ? _retentionMs : 0,
-            now,
-            trims ? now - _retentionMs : 0,
-            _keys.JobPrefix,
-            _keys.WorkflowPrefix,
-            TrimPerWrite,
-        ]).ConfigureAwait(false);
-        if (trimmed == TrimPerWrite)
-        {
-            Interlocked.Exchange(ref _nextTrimAt, 0);
-        }
+        return new ValueTask(_writer.WriteAsync(job));
     }
 
     /// <inheritdoc />
@@ -237,7 +152,7 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
         return removed;
     }
 
-    /// <summary>The keys the update and delete scripts touch for one job.</summary>
+    /// <summary>The keys the delete script touches for one job.</summary>
     private RedisKey[] JobKeys(string jobId, string workflowName)
     {
         var keys = new RedisKey[5 + _keys.StatusIndexes.Length];
