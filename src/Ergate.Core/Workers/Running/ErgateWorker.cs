@@ -8,12 +8,13 @@ using Microsoft.Extensions.Options;
 namespace Ergate;
 
 /// <summary>
-/// The worker loop, hosted as a background service: <see cref="ErgateOptions.Lanes"/> lanes
-/// each dequeue a job, read its state, then run its steps, and at most
+/// The worker loop, hosted as a background service: <see cref="ErgateOptions.Lanes"/> lanes each
+/// dequeue a job, read its state, then run its steps, and at most
 /// <see cref="ErgateOptions.MaxConcurrency"/> steps run at once (a run slot per step), so reading
-/// and storing state and settling messages overlap with the steps of other jobs; renewal loops keep the delivery leases and the
-/// run leases of running jobs alive; shutdown stops dequeuing, lets running steps finish within the shutdown timeout
-/// and hands unfinished jobs back to the queue.
+/// and storing state and settling messages overlap with the steps of other jobs; renewal loops
+/// keep the delivery leases and the run leases of running jobs alive; shutdown stops dequeuing,
+/// lets running steps finish within the shutdown timeout and hands unfinished jobs back to the
+/// queue.
 /// </summary>
 internal sealed class ErgateWorker(
     IJobQueue queue,
