@@ -244,7 +244,11 @@ public sealed class LifecycleTests
         var run = app.RunAsync(stop.Token);
         var first = await firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var second = first == "j1" ? "j2" : "j1";
-        await Task.Delay(50); // the other job is in flight in another lane, waiting for the one run slot
+        while (queue.ReadyCount > 0)
+        {
+            await Task.Delay(10); // until the other job is in flight in another lane, waiting for the one run slot
+        }
+
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(20));
 

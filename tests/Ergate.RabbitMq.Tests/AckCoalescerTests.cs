@@ -1,12 +1,16 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace Ergate.RabbitMq.Tests;
 
 /// <summary>
 /// The acknowledgements of settled deliveries go out together: one multiple acknowledgement below
-/// the lowest unsettled tag, single ones above it, nothing for a channel that is gone.
+/// the lowest unsettled tag, single ones above it, nothing for a channel that is gone. The linger
+/// runs on a fake clock, so a slow machine cannot send a batch early.
 /// </summary>
 public sealed class AckCoalescerTests
 {
     private readonly List<(string Channel, ulong Tag, bool Multiple)> _sent = [];
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public async Task Settled_tags_below_the_lowest_unsettled_one_go_in_one_multiple_ack_and_the_rest_one_by_one()
@@ -43,12 +47,9 @@ public sealed class AckCoalescerTests
         }
 
         Assert.Equal([("channel", 3UL, true)], _sent);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (_sent.Count < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(5);
-        }
-
+        _time.Advance(AckCoalescer<string>.Linger - TimeSpan.FromTicks(1));
+        Assert.Single(_sent);
+        _time.Advance(TimeSpan.FromTicks(1));
         Assert.Equal([("channel", 3UL, true), ("channel", 4UL, true)], _sent);
     }
 
@@ -103,7 +104,7 @@ public sealed class AckCoalescerTests
                 return ValueTask.CompletedTask;
             },
             failures.Add,
-            TimeProvider.System);
+            _time);
         acks.Delivered("channel", 0, 1);
         acks.Delivered("channel", 0, 2);
         await acks.SettledAsync(0, 1);
@@ -128,5 +129,5 @@ public sealed class AckCoalescerTests
             return ValueTask.CompletedTask;
         },
         ex => throw new InvalidOperationException("No send should fail here.", ex),
-        TimeProvider.System);
+        _time);
 }

@@ -132,7 +132,7 @@ internal sealed class JobRunner(
             arguments.Context.StepName = step.Name;
             arguments.Input = job.StepsCompleted == 0 ? job.InitialInput : job.LastReturnValue;
 
-            if (!runSlots.Wait(0) && !await WaitForRunSlotAsync(delivery, job).ConfigureAwait(false))
+            if (!await TakeRunSlotAsync(delivery, job).ConfigureAwait(false))
             {
                 return;
             }
@@ -255,9 +255,14 @@ internal sealed class JobRunner(
         }
     }
 
-    /// <summary>Waits for one of the <see cref="ErgateOptions.MaxConcurrency"/> run slots; false when shutdown came first and the job was handed back.</summary>
-    private async ValueTask<bool> WaitForRunSlotAsync(JobDelivery delivery, Job job)
+    /// <summary>Takes one of the <see cref="ErgateOptions.MaxConcurrency"/> run slots, waiting for one if need be; false when shutdown came first (no step starts then) and the job was handed back.</summary>
+    private async ValueTask<bool> TakeRunSlotAsync(JobDelivery delivery, Job job)
     {
+        if (!signals.IsStopping && runSlots.Wait(0))
+        {
+            return true;
+        }
+
         try
         {
             await runSlots.WaitAsync(signals.Stopping).ConfigureAwait(false);
