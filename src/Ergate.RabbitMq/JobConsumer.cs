@@ -42,7 +42,7 @@ internal sealed class JobConsumer : IAsyncDisposable
         _prefetch = prefetch;
         _logger = logger;
         _acks = new AckCoalescer<IChannel>(
-            Math.Max(1, prefetch / 2),
+            prefetch / 2,
             static (channel, tag, multiple) => channel.BasicAckAsync(tag, multiple),
             ex => LogAcknowledgementsLost(logger, ex),
             TimeProvider.System);

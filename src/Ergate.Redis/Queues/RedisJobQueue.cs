@@ -117,7 +117,7 @@ public sealed class RedisJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDi
             cancellationToken.ThrowIfCancellationRequested();
             while (_buffer.TryDequeue(out var buffered))
             {
-                if (_buffer.Count < _batchSize / 2)
+                if (_buffer.Count < _batchSize / 2 && Volatile.Read(ref _fetch) is null)
                 {
                     // Read ahead: the next batch is on its way before the lanes run out.
                     _ = StartFetch();
