@@ -20,6 +20,9 @@ namespace Ergate.RabbitMq;
 /// </remarks>
 internal sealed class JobConsumer : IAsyncDisposable
 {
+    // How long stopping waits for the broker to confirm the cancellation of the consumer.
+    private static readonly TimeSpan UnregisterWait = TimeSpan.FromSeconds(5);
+
     private readonly RabbitMqJobQueue _owner;
     private readonly IConnection _connection;
     private readonly string _queue;
@@ -28,6 +31,8 @@ internal sealed class JobConsumer : IAsyncDisposable
     private readonly Channel<RabbitMqDelivery> _deliveries = Channel.CreateUnbounded<RabbitMqDelivery>();
     private readonly AckCoalescer<IChannel> _acks;
     private readonly SemaphoreSlim _channelLock = new(1, 1);
+    // Completed when the broker has cancelled the current consumer, or confirmed its cancellation.
+    private TaskCompletionSource _unregistered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IChannel? _channel;
     private long _generation;
     private volatile bool _cancelledByBroker;
@@ -90,6 +95,7 @@ internal sealed class JobConsumer : IAsyncDisposable
                 consumer.ReceivedAsync += OnReceivedAsync;
                 consumer.UnregisteredAsync += OnCancelledAsync;
                 _cancelledByBroker = false;
+                _unregistered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 _consumerTag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
             }
             catch
@@ -149,7 +155,8 @@ internal sealed class JobConsumer : IAsyncDisposable
 
     /// <summary>
     /// Cancels the consumer, so the broker sends nothing more here (a job handed back at shutdown
-    /// goes to another worker); deliveries received so far stay readable and can be settled.
+    /// goes to another worker), and waits until the deliveries the broker sent before the
+    /// cancellation have arrived: they stay readable and can be settled.
     /// </summary>
     public async ValueTask StopAsync()
     {
@@ -160,11 +167,16 @@ internal sealed class JobConsumer : IAsyncDisposable
             if (_channel is { IsOpen: true } && _consumerTag is { } tag)
             {
                 await _channel.BasicCancelAsync(tag).ConfigureAwait(false);
+
+                // The client hands deliveries and the cancellation to the consumer in the order
+                // they came, so once it is unregistered every earlier delivery is in _deliveries.
+                await _unregistered.Task.WaitAsync(UnregisterWait).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException)
         {
-            // The channel is going down: the broker sends nothing more on it anyway.
+            // The channel is going down: the broker sends nothing more on it anyway (and puts
+            // back what it sent).
         }
         finally
         {
@@ -223,6 +235,7 @@ internal sealed class JobConsumer : IAsyncDisposable
 
     private Task OnCancelledAsync(object sender, ConsumerEventArgs args)
     {
+        _unregistered.TrySetResult();
         if (!_stopped && _channel is { IsOpen: true })
         {
             // The next dequeue consumes again on a new channel (see EnsureConsumingAsync).
