@@ -29,4 +29,6 @@ public sealed class InMemoryStateQueryContract() : JobStateQueryContract(new InM
 
 public sealed class InMemoryRunLeaseContract() : RunLeaseContract(new InMemoryStoreFactory());
 
+public sealed class InMemoryConditionalWriteContract() : ConditionalWriteContract(new InMemoryStoreFactory());
+
 public sealed class InMemoryStateCleanupContract() : JobStateCleanupContract(new InMemoryStoreFactory());

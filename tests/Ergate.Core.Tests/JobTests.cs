@@ -86,6 +86,7 @@ public sealed class InMemoryStateStoreTests
         var values = new Dictionary<string, object?>
         {
             [nameof(Job.Status)] = JobStatus.Aborted,
+            [nameof(Job.Revision)] = 41L,
             [nameof(Job.CurrentStep)] = 7,
             [nameof(Job.StepsCompleted)] = 6,
             [nameof(Job.PercentCompleted)] = 77.7,

@@ -124,6 +124,46 @@ public sealed class RunLeaseTests
     }
 
     [Fact]
+    public async Task A_run_whose_job_changed_meanwhile_stores_nothing_and_the_next_delivery_goes_on_from_the_newer_state()
+    {
+        var queue = new InMemoryJobQueue();
+        var store = new InMemoryJobStateStore();
+        await store.UpdateAsync(new Job("changed-1", "changed"));
+        var workflow = new Workflow("changed");
+        var inputs = new ConcurrentQueue<string?>();
+        workflow.Step("first", async () =>
+        {
+            _journal.Add("first ran");
+
+            // Meanwhile another writer (a run that took over, a client) stores a newer state.
+            var newer = (await store.GetAsync("changed-1"))!;
+            newer.CurrentStep = 1;
+            newer.StepsCompleted = 1;
+            newer.LastReturnValue = "from elsewhere";
+            Assert.True(await store.TryUpdateAsync(newer));
+            return "from this run";
+        });
+        workflow.Step("second", (string input) =>
+        {
+            _journal.Add("second ran");
+            inputs.Enqueue(input);
+        });
+        await using var app = TestApp.Create(queue, store, builder => builder.Logging.AddFakeLogging(), workflow);
+        var logs = app.Services.GetFakeLogCollector();
+
+        await app.RunUntilIdleAsync(new Job("changed-1", "changed"));
+
+        Assert.Equal(["first ran", "second ran"], _journal.Entries);
+        Assert.Equal(["from elsewhere"], inputs);
+        var stored = await app.StoredAsync("changed-1");
+        Assert.Equal(JobStatus.Completed, stored.Status);
+        Assert.Equal(3, stored.Revision);
+        var refused = Assert.Single(logs.GetSnapshot(), record => record.Id.Id == 1035);
+        Assert.Equal(LogLevel.Warning, refused.Level);
+        Assert.Empty(queue.DeadLetters);
+    }
+
+    [Fact]
     public async Task A_store_without_run_leases_is_reported_once_at_start()
     {
         var queue = new InMemoryJobQueue();

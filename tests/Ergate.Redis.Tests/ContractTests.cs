@@ -65,4 +65,7 @@ public sealed class RedisStateQueryContract(RedisServerFixture redis) : JobState
 public sealed class RedisRunLeaseContract(RedisServerFixture redis) : RunLeaseContract(new RedisStoreFactory(redis));
 
 [Collection(RedisCollection.Name)]
+public sealed class RedisConditionalWriteContract(RedisServerFixture redis) : ConditionalWriteContract(new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
 public sealed class RedisStateCleanupContract(RedisServerFixture redis) : JobStateCleanupContract(new RedisStoreFactory(redis));

@@ -51,6 +51,15 @@ public sealed class Job
     /// <summary>Where the job is in its life.</summary>
     public JobStatus Status { get; set; }
 
+    /// <summary>
+    /// How many times the job's state has been stored: the revision this object was read at or
+    /// last stored as, 0 when it was never stored. Every write stores <c>Revision + 1</c>; a
+    /// conditional write (<see cref="IConditionalJobStateStore.TryUpdateAsync"/>) succeeds only
+    /// while the stored revision still equals this one, so a run that read an older state can
+    /// never overwrite a newer one.
+    /// </summary>
+    public long Revision { get; set; }
+
     /// <summary>The zero-based index of the next step to run.</summary>
     public int CurrentStep { get; set; }
 
@@ -109,6 +118,7 @@ public sealed class Job
     internal void CopyStateFrom(Job other)
     {
         Status = other.Status;
+        Revision = other.Revision;
         CurrentStep = other.CurrentStep;
         StepsCompleted = other.StepsCompleted;
         PercentCompleted = other.PercentCompleted;

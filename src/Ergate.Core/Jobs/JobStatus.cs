@@ -20,12 +20,21 @@ public enum JobStatus
 
     /// <summary>A step aborted the job on purpose; <see cref="Job.Error"/> holds its message.</summary>
     Aborted = 4,
+
+    /// <summary>Asleep until a time (a durable timer, or a start time in the future); no worker holds it.</summary>
+    Scheduled = 5,
+
+    /// <summary>Waiting for an outside signal; no worker holds it.</summary>
+    Waiting = 6,
+
+    /// <summary>Cancelled from outside; <see cref="Job.Error"/> holds the reason.</summary>
+    Cancelled = 7,
 }
 
 /// <summary>Helpers on <see cref="JobStatus"/>.</summary>
 public static class JobStatusExtensions
 {
-    /// <summary>True for the statuses a job never leaves: completed, failed and aborted.</summary>
+    /// <summary>True for the statuses a job never leaves on its own: completed, failed, aborted and cancelled.</summary>
     public static bool IsFinished(this JobStatus status) =>
-        status is JobStatus.Completed or JobStatus.Failed or JobStatus.Aborted;
+        status is JobStatus.Completed or JobStatus.Failed or JobStatus.Aborted or JobStatus.Cancelled;
 }

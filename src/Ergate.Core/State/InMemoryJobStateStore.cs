@@ -9,9 +9,10 @@ namespace Ergate;
 /// is kept for <see cref="FinishedJobRetention"/> after the store stored its finished state
 /// (7 days unless set), then removed: it is no longer read or listed, and its memory is freed by
 /// the next listing or by later writes of finished jobs (each frees up to 10). It keeps run
-/// leases (<see cref="IRunLeaseStore"/>), so apps sharing it never run one job twice at once.
+/// leases (<see cref="IRunLeaseStore"/>), so apps sharing it never run one job twice at once,
+/// and writes conditionally (<see cref="IConditionalJobStateStore"/>).
 /// </summary>
-public sealed class InMemoryJobStateStore : IJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore
+public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore
 {
     // How many expired jobs a write of a finished job removes at most: more than the one it
     // adds, so the store keeps up with any steady rate of finishing jobs.
@@ -57,16 +58,22 @@ public sealed class InMemoryJobStateStore : IJobStateStore, IJobStateQuery, IJob
     public ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
+        Write(job, expectedRevision: null);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> TryUpdateAsync(Job job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return ValueTask.FromResult(Write(job, job.Revision));
+    }
+
+    /// <summary>Stores a copy of <paramref name="job"/> at its next revision, unconditionally or only while the stored revision is <paramref name="expectedRevision"/> (0 for none stored); false when it was not.</summary>
+    private bool Write(Job job, long? expectedRevision)
+    {
         var finished = job.Status.IsFinished();
         var now = finished ? _clock.GetUtcNow() : default;
-        if (finished)
-        {
-            lock (_leases)
-            {
-                _leases.Remove(job.Id);
-            }
-        }
-
         while (true)
         {
             if (_jobs.TryGetValue(job.Id, out var stored))
@@ -77,7 +84,14 @@ public sealed class InMemoryJobStateStore : IJobStateStore, IJobStateQuery, IJob
                 {
                     if (!stored.Removed)
                     {
-                        var wasFinished = stored.Job.Status.IsFinished();
+                        var expired = IsExpired(stored);
+                        if (expectedRevision is { } expected && (expired ? 0 : stored.Job.Revision) != expected)
+                        {
+                            return false;
+                        }
+
+                        var wasFinished = !expired && stored.Job.Status.IsFinished();
+                        job.Revision++;
                         stored.Job.CopyStateFrom(job);
                         Track(stored, wasFinished, now);
                         break;
@@ -87,11 +101,18 @@ public sealed class InMemoryJobStateStore : IJobStateStore, IJobStateQuery, IJob
                 continue; // Removed meanwhile: store it anew.
             }
 
+            if (expectedRevision is > 0)
+            {
+                return false;
+            }
+
             var added = new StoredJob(job.Clone());
             lock (added)
             {
                 if (_jobs.TryAdd(job.Id, added))
                 {
+                    job.Revision++;
+                    added.Job.Revision = job.Revision;
                     Track(added, wasFinished: false, now);
                     break;
                 }
@@ -100,10 +121,15 @@ public sealed class InMemoryJobStateStore : IJobStateStore, IJobStateQuery, IJob
 
         if (finished)
         {
+            lock (_leases)
+            {
+                _leases.Remove(job.Id);
+            }
+
             RemoveExpired(RemovedPerFinishedWrite);
         }
 
-        return ValueTask.CompletedTask;
+        return true;
     }
 
     /// <inheritdoc />

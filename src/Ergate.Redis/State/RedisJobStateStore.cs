@@ -11,10 +11,11 @@ namespace Ergate.Redis;
 /// are kept for <see cref="RedisOptions.FinishedJobRetention"/>: their state key expires, and
 /// their entries leave every index as later finished jobs are written (up to 100 in one write's
 /// script every 100 ms), at the next listing, or at a purge. Index commands run only when a
-/// job's status changes. Run leases (<see cref="IRunLeaseStore"/>)
-/// are one expiring key per job, taken together with the read of the state by a script.
+/// job's status changes. Writes are conditional on the job's revision inside that script
+/// (<see cref="IConditionalJobStateStore"/>). Run leases (<see cref="IRunLeaseStore"/>) are one
+/// expiring key per job, taken with <c>SET NX</c> in the same round trip as the read of the state.
 /// </summary>
-public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore
+public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore
 {
     // A job's member in the finished index: the id's length in bytes, a colon, the id, the
     // workflow's name (taken from its index key), so that removing it knows its workflow index.
@@ -117,7 +118,18 @@ public sealed class RedisJobStateStore : IJobStateStore, IJobStateQuery, IJobSta
     public ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return new ValueTask(_writer.WriteAsync(job));
+        return new ValueTask(_writer.WriteAsync(job, conditional: false));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The revision is compared inside the same script that writes the state and its indexes
+    /// (one round trip, together with the other writes of the moment, as <see cref="UpdateAsync"/>).
+    /// </remarks>
+    public async ValueTask<bool> TryUpdateAsync(Job job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return await _writer.WriteAsync(job, conditional: true).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -6,8 +6,9 @@ namespace Ergate.Redis;
 /// Writes job states for <see cref="RedisJobStateStore"/> with group commit: a write sent while
 /// none is under way goes at once; the writes that arrive while one is under way go together in
 /// the next script, one round trip and one script call for all of them. Each caller's write is
-/// stored when its call returns, as with one script per write; a failed script fails every write
-/// it carried, and each caller retries its own.
+/// stored (or refused, for a conditional write whose revision is stale) when its call returns,
+/// as with one script per write; a failed script fails every write it carried, and each caller
+/// retries its own.
 /// </summary>
 internal sealed class RedisStateWriter
 {
@@ -17,22 +18,47 @@ internal sealed class RedisStateWriter
     // KEYS: all, finished, one index per status, then per job: its state, its workflow's index,
     // its run lease. ARGV: how many status indexes, remove finished jobs before (ms, 0 = not this
     // time), most to remove, job key prefix, workflow index prefix, then per job: json, id, score,
-    // status index, ttl (ms, 0 = none), finished time (ms, 0 = not finished). Returns how many
-    // finished jobs it removed.
-    // Each job's write: the JSON with SET ... GET, and index work only when the status changed,
-    // read from the state it replaced (the status is the third field of a job's JSON, after its
-    // id and workflow name): the same status (the step after a step) needs nothing more; another
-    // status moves the job from that status's index to the new one; a job stored for the first
-    // time (and whose id is not left in the finished index by an earlier job of that id whose
-    // state expired) goes into the all, workflow and status indexes with nothing to remove. A
-    // state whose status cannot be read that way is removed from every other status index. A
-    // finished state frees the job's run lease.
+    // status index, ttl (ms, 0 = none), finished time (ms, 0 = not finished), expected revision
+    // (-1 = unconditional). Returns how many finished jobs it removed, then 1 or 0 per job: stored
+    // or not (the stored revision was not the expected one).
+    // A conditional write reads the stored revision (the fourth field of a job's JSON, after its
+    // id, workflow name and status; decoded in full when the id or name hold escaped characters)
+    // and stores nothing when it differs. Each job's write then stores the JSON and does index
+    // work only when the status changed, read from the state it replaced (the status is the
+    // third field): the same status (the step after a step) needs nothing more; another status
+    // moves the job from that status's index to the new one; a job stored for the first time
+    // (and whose id is not left in the finished index by an earlier job of that id whose state
+    // expired) goes into the all, workflow and status indexes with nothing to remove. A state
+    // whose status cannot be read that way is removed from every other status index. A finished
+    // state frees the job's run lease.
     private const string Script = RedisJobStateStore.Functions + """
         local lastStatus = 2 + tonumber(ARGV[1])
 
-        local function store(jobKey, workflowKey, leaseKey, json, id, score, status, ttl, finishedAt)
+        local function storedRevision(state)
+          if not state then
+            return 0
+          end
+          local revision = string.match(state, '^{"id":"[^"]*","workflowName":"[^"]*","status":"%a+","revision":(%d+)')
+          if revision then
+            return tonumber(revision)
+          end
+          local decoded, job = pcall(cjson.decode, state)
+          return decoded and type(job) == 'table' and tonumber(job.revision) or 0
+        end
+
+        local function store(jobKey, workflowKey, leaseKey, json, id, score, status, ttl, finishedAt, expected)
           local previous
-          if ttl > 0 then
+          if expected >= 0 then
+            previous = redis.call('GET', jobKey)
+            if storedRevision(previous) ~= expected then
+              return 0
+            end
+            if ttl > 0 then
+              redis.call('SET', jobKey, json, 'PX', ttl)
+            else
+              redis.call('SET', jobKey, json)
+            end
+          elseif ttl > 0 then
             previous = redis.call('SET', jobKey, json, 'PX', ttl, 'GET')
           else
             previous = redis.call('SET', jobKey, json, 'GET')
@@ -46,7 +72,7 @@ internal sealed class RedisStateWriter
           if before then
             local beforeKey = string.sub(statusKey, 1, #statusKey - #string.match(statusKey, '[^:]*$')) .. before
             if beforeKey == statusKey then
-              return
+              return 1
             end
             redis.call('ZREM', beforeKey, id)
             if finishedAt == 0 then
@@ -68,18 +94,20 @@ internal sealed class RedisStateWriter
           if finishedAt > 0 then
             redis.call('ZADD', KEYS[2], finishedAt, member)
           end
+          return 1
         end
 
-        for j = 0, (#ARGV - 5) / 6 - 1 do
+        local results = { 0 }
+        for j = 0, (#ARGV - 5) / 7 - 1 do
           local k = lastStatus + 1 + j * 3
-          local a = 6 + j * 6
-          store(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2],
-            tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]))
+          local a = 6 + j * 7
+          results[j + 2] = store(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2],
+            tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]))
         end
         if tonumber(ARGV[2]) > 0 then
-          return trim(KEYS[1], KEYS[2], 3, lastStatus, ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5])
+          results[1] = trim(KEYS[1], KEYS[2], 3, lastStatus, ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5])
         end
-        return 0
+        return results
         """;
 
     // How many finished jobs past their retention a script removes at most, and how often.
@@ -102,26 +130,38 @@ internal sealed class RedisStateWriter
         _retentionMs = retentionMs;
     }
 
-    /// <summary>Stores <paramref name="job"/>'s state; completes once a script carrying it has run.</summary>
-    public Task WriteAsync(Job job)
+    /// <summary>
+    /// Stores <paramref name="job"/>'s state at its next revision, unconditionally or only while
+    /// the stored revision is the job's (<paramref name="conditional"/>); completes once a script
+    /// carrying it has run, true when stored (the job's <see cref="Job.Revision"/> is then the
+    /// stored one).
+    /// </summary>
+    public async Task<bool> WriteAsync(Job job, bool conditional)
     {
         var finished = job.Status.IsFinished();
+        var read = job.Revision;
+        job.Revision = read + 1;
+        var json = JobSerializer.Serialize(job);
+        job.Revision = read;
         var write = new Write(
-            JobSerializer.Serialize(job),
+            json,
             job.Id,
             job.WorkflowName,
             job.CreatedAt.ToUnixTimeMilliseconds(),
             RedisKeys.StatusIndex(job.Status),
-            finished ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : 0);
-        Task stored;
+            finished ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : 0,
+            conditional ? read : -1);
+        Batch batch;
+        int position;
         bool startWriting;
         lock (_gate)
         {
-            _open.Writes.Add(write);
-            stored = _open.Stored.Task;
-            if (_open.Writes.Count == MaxBatch)
+            batch = _open;
+            position = batch.Writes.Count;
+            batch.Writes.Add(write);
+            if (batch.Writes.Count == MaxBatch)
             {
-                _closed.Enqueue(_open);
+                _closed.Enqueue(batch);
                 _open = new Batch();
             }
 
@@ -132,6 +172,12 @@ internal sealed class RedisStateWriter
         if (startWriting)
         {
             _ = WriteBatchesAsync();
+        }
+
+        var stored = (await batch.Stored.Task.ConfigureAwait(false))[position];
+        if (stored)
+        {
+            job.Revision = read + 1;
         }
 
         return stored;
@@ -163,8 +209,7 @@ internal sealed class RedisStateWriter
 
             try
             {
-                await RunAsync(batch.Writes).ConfigureAwait(false);
-                batch.Stored.SetResult();
+                batch.Stored.SetResult(await RunAsync(batch.Writes).ConfigureAwait(false));
             }
             catch (Exception ex)
             {
@@ -173,14 +218,15 @@ internal sealed class RedisStateWriter
         }
     }
 
-    private async Task RunAsync(List<Write> writes)
+    /// <summary>Runs the script for <paramref name="writes"/>; whether each was stored, in their order.</summary>
+    private async Task<bool[]> RunAsync(List<Write> writes)
     {
         var statuses = _keys.StatusIndexes;
         var keys = new RedisKey[2 + statuses.Length + writes.Count * 3];
         keys[0] = _keys.AllJobs;
         keys[1] = _keys.FinishedJobs;
         statuses.CopyTo(keys, 2);
-        var values = new RedisValue[5 + writes.Count * 6];
+        var values = new RedisValue[5 + writes.Count * 7];
         var trimBefore = 0L;
         var k = 2 + statuses.Length;
         var v = 5;
@@ -195,6 +241,7 @@ internal sealed class RedisStateWriter
             values[v++] = write.StatusIndex;
             values[v++] = write.FinishedAt > 0 ? _retentionMs : 0;
             values[v++] = write.FinishedAt;
+            values[v++] = write.ExpectedRevision;
             if (write.FinishedAt > 0 && _retentionMs > 0)
             {
                 trimBefore = Math.Max(trimBefore, write.FinishedAt - _retentionMs);
@@ -215,20 +262,28 @@ internal sealed class RedisStateWriter
         values[2] = TrimPerScript;
         values[3] = _keys.JobPrefix;
         values[4] = _keys.WorkflowPrefix;
-        var trimmed = (long)await _database.ScriptEvaluateAsync(Script, keys, values).ConfigureAwait(false);
-        if (trimmed == TrimPerScript)
+        var results = (RedisResult[])(await _database.ScriptEvaluateAsync(Script, keys, values).ConfigureAwait(false))!;
+        if ((long)results[0] == TrimPerScript)
         {
             // More are due: remove the next ones with the next finished write.
             _nextTrimAt = 0;
         }
+
+        var stored = new bool[writes.Count];
+        for (var i = 0; i < stored.Length; i++)
+        {
+            stored[i] = (long)results[i + 1] == 1;
+        }
+
+        return stored;
     }
 
-    private readonly record struct Write(ReadOnlyMemory<byte> Json, string Id, string WorkflowName, long CreatedAt, int StatusIndex, long FinishedAt);
+    private readonly record struct Write(ReadOnlyMemory<byte> Json, string Id, string WorkflowName, long CreatedAt, int StatusIndex, long FinishedAt, long ExpectedRevision);
 
     private sealed class Batch
     {
         public List<Write> Writes { get; } = [];
 
-        public TaskCompletionSource Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<bool[]> Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -65,6 +65,9 @@ internal static partial class Log
     [LoggerMessage(1020, LogLevel.Warning, "Job {JobId}: the lease is lost, so the state at step {CurrentStep} is not stored; the job's new holder runs that step again")]
     public static partial void NotStoredLeaseLost(ILogger logger, string jobId, int currentStep);
 
+    [LoggerMessage(1035, LogLevel.Warning, "Job {JobId} changed since this run read it at revision {Revision} (another run took it over, or it was changed from outside): this run stores nothing and hands its message back; the next delivery goes on from the newer state")]
+    public static partial void NotStoredStale(ILogger logger, string jobId, long revision);
+
     [LoggerMessage(1030, LogLevel.Warning, "The state store {Store} keeps no run leases (IRunLeaseStore): a job whose message arrives twice can run in two places at once")]
     public static partial void NoRunLeases(ILogger logger, string store);
 

@@ -21,6 +21,10 @@ namespace Ergate;
 /// A store with run leases (<see cref="IRunLeaseStore"/>) lets one run at a time hold a job:
 /// checkpoint 1 takes the lease with the stored state, and a copy of a job that another run
 /// holds goes back to the queue until the lease is free, then resumes or settles.
+/// A store with conditional writes (<see cref="IConditionalJobStateStore"/>) stores each state
+/// only while the stored revision is the one this run read or last stored: when the job changed
+/// meanwhile (a run that took over after a lost lease, a client's change), this run stores
+/// nothing and hands its delivery back, and the next delivery goes on from the newer state.
 /// </remarks>
 internal sealed class JobRunner(
     IJobStateStore store,
@@ -34,6 +38,8 @@ internal sealed class JobRunner(
     ILogger logger)
 {
     private const int SettleAttempts = 5;
+
+    private readonly IConditionalJobStateStore? conditionalStore = store as IConditionalJobStateStore;
 
     /// <summary>How long the first step of a delivery runs before the job is stored as RUNNING.</summary>
     internal static readonly TimeSpan RunningStatusDelay = TimeSpan.FromMilliseconds(100);
@@ -297,11 +303,13 @@ internal sealed class JobRunner(
         }
         finally
         {
-            await markRunning.ConfigureAwait(false);
+            // The step's own state is stored on top of the RUNNING one.
+            job.Revision = await markRunning.ConfigureAwait(false);
         }
     }
 
-    private async Task StoreRunningIfSlowAsync(JobDelivery delivery, Job running, Task step)
+    /// <summary>Stores <paramref name="running"/> if the step is still running after <see cref="RunningStatusDelay"/>; the job's revision afterwards.</summary>
+    private async Task<long> StoreRunningIfSlowAsync(JobDelivery delivery, Job running, Task step)
     {
         using var stepEnded = new CancellationTokenSource();
         var delay = Task.Delay(RunningStatusDelay, time, stepEnded.Token);
@@ -309,17 +317,20 @@ internal sealed class JobRunner(
         await stepEnded.CancelAsync().ConfigureAwait(false);
         if (first == step || delivery.IsLeaseLost || delivery.RunLease?.IsLost == true)
         {
-            return;
+            return running.Revision;
         }
 
         try
         {
-            await store.UpdateAsync(running, signals.HardStop).ConfigureAwait(false);
+            // A refused write leaves the revision as read, so the step's write is refused too.
+            await WriteAsync(running, signals.HardStop).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             Log.RunningStatusNotStored(logger, running.Id, ex);
         }
+
+        return running.Revision;
     }
 
     private async ValueTask<object?> InvokeAsync(RegisteredStep step, StepArguments arguments)
@@ -449,7 +460,14 @@ internal sealed class JobRunner(
             lease = box.Value!;
         }
 
-        var job = lease.StoredJob ?? delivered;
+        var job = lease.StoredJob;
+        if (job is null)
+        {
+            // Nothing stored (yet, or any more): the run starts from the message, as a first write.
+            job = delivered;
+            job.Revision = 0;
+        }
+
         if (lease.Taken && holder is not null)
         {
             delivery.RunLease = leases!.Hold(job.Id, holder);
@@ -493,8 +511,9 @@ internal sealed class JobRunner(
     /// <summary>
     /// Stores the job, retrying with backoff; if the store stays down until the shutdown timeout,
     /// hands the job back (its last step will run again). False when the run must end here: the
-    /// job was handed back, or its lease is lost and the job is another worker's now (nothing is
-    /// stored or settled then).
+    /// job was handed back (also when a conditional write found the job changed since this run
+    /// read it), or its lease is lost and the job is another worker's now (nothing is stored or
+    /// settled then).
     /// </summary>
     private async ValueTask<bool> StoreOrHandBackAsync(JobDelivery delivery, Job job)
     {
@@ -512,20 +531,66 @@ internal sealed class JobRunner(
             return false;
         }
 
+        bool stored;
         try
         {
-            await store.UpdateAsync(job, signals.HardStop).ConfigureAwait(false);
-            return true;
+            stored = await WriteAsync(job, signals.HardStop).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            if (await TransientRetry.RetryAsync(static s => s.store.UpdateAsync(s.job, s.token), (store, job, token: signals.HardStop), ex, $"Storing the state of job {job.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false))
+            var box = new StrongBox<bool>();
+            if (!await TransientRetry.RetryAsync(
+                static async s => s.box.Value = await s.runner.WriteAgainAsync(s.job, s.token).ConfigureAwait(false),
+                (box, runner: this, job, token: signals.HardStop), ex, $"Storing the state of job {job.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false))
             {
-                return true;
+                await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
+                return false;
             }
+
+            stored = box.Value;
         }
 
-        await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
+        if (!stored)
+        {
+            // Checkpoint 2 refused: the job changed since this run read it; the newer state wins.
+            Log.NotStoredStale(logger, job.Id, job.Revision);
+            await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
+        }
+
+        return stored;
+    }
+
+    /// <summary>Stores the job, conditionally on its revision when the store can; false when the stored revision moved on.</summary>
+    private async ValueTask<bool> WriteAsync(Job job, CancellationToken cancellationToken)
+    {
+        if (conditionalStore is not null)
+        {
+            return await conditionalStore.TryUpdateAsync(job, cancellationToken).ConfigureAwait(false);
+        }
+
+        await store.UpdateAsync(job, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes again after a failed write, which may have been stored all the same (the reply was
+    /// lost): a refusal then finds this very state stored at the next revision, and counts as stored.
+    /// </summary>
+    private async ValueTask<bool> WriteAgainAsync(Job job, CancellationToken cancellationToken)
+    {
+        if (await WriteAsync(job, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        var stored = await store.GetAsync(job.Id, cancellationToken).ConfigureAwait(false);
+        if (stored is not null && stored.Revision == job.Revision + 1 && stored.UpdatedAt == job.UpdatedAt
+            && stored.Status == job.Status && stored.CurrentStep == job.CurrentStep && stored.Attempt == job.Attempt)
+        {
+            job.Revision = stored.Revision;
+            return true;
+        }
+
         return false;
     }
 
