@@ -1,12 +1,11 @@
 using Ergate;
 
-var queue = new InMemoryJobQueue();
-var app = new ErgateApp(queue, new InMemoryJobStateStore());
+var app = new ErgateApp(new InMemoryJobQueue(), new InMemoryJobStateStore());
 
 var workflow = new Workflow("my_first_workflow");
 workflow.Step("say_hi", () => Console.WriteLine("Hello world"));
 workflow.Step("say_bye", () => Console.WriteLine("Goodbye world"));
 app.RegisterWorkflow(workflow);
 
-await queue.EnqueueAsync(new Job("1", "my_first_workflow"));
+await app.Client.StartAsync("my_first_workflow", options: new StartOptions { Id = "1" });
 app.RunUntilIdle();

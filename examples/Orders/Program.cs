@@ -35,10 +35,10 @@ builder.AddWorkflow(orders);
 builder.Services.AddSingleton<JobObserver, ConsoleObserver>();
 var app = builder.Build();
 
-await app.Queue.EnqueueAsync(new Job("order-1", "orders", new Order("BOOK", 2, 12.50m)));
-await app.Queue.EnqueueAsync(new Job("order-2", "orders", new Order("BOOK", 1, 12.50m, Express: true)));
-await app.Queue.EnqueueAsync(new Job("order-3", "orders", new Order("LAMP", 5, 40m)));
-await app.Queue.EnqueueAsync(new Job("order-4", "orders", new Order("BOOK", 5, 400m)));
+await app.Client.StartAsync("orders", new Order("BOOK", 2, 12.50m), new StartOptions { Id = "order-1" });
+await app.Client.StartAsync("orders", new Order("BOOK", 1, 12.50m, Express: true), new StartOptions { Id = "order-2" });
+await app.Client.StartAsync("orders", new Order("LAMP", 5, 40m), new StartOptions { Id = "order-3" });
+await app.Client.StartAsync("orders", new Order("BOOK", 5, 400m), new StartOptions { Id = "order-4" });
 await app.RunUntilIdleAsync();
 
 sealed class ConsoleObserver : JobObserver

@@ -31,10 +31,8 @@ switch (mode)
         var delay = TimeSpan.FromSeconds(double.Parse(app.Configuration["delay"] ?? "0", System.Globalization.CultureInfo.InvariantCulture));
         for (var i = 1; i <= count; i++)
         {
-            var job = Job.Create("invoice", new Order($"order-{i}", Amount: 10m * i));
-            job.RequestedStartTime = delay > TimeSpan.Zero ? DateTimeOffset.UtcNow + delay : null;
-            await app.Queue.EnqueueAsync(job);
-            Console.WriteLine($"Enqueued job {job.Id} for order-{i}{(delay > TimeSpan.Zero ? $", due in {delay.TotalSeconds} s" : "")}");
+            var job = await app.Client.StartAsync("invoice", new Order($"order-{i}", Amount: 10m * i), new StartOptions { Delay = delay > TimeSpan.Zero ? delay : null });
+            Console.WriteLine($"Started job {job.Id} for order-{i}{(delay > TimeSpan.Zero ? $", due in {delay.TotalSeconds} s" : "")}");
         }
 
         return 0;

@@ -20,16 +20,14 @@ switch (mode)
         var count = int.Parse(app.Configuration["count"] ?? "10", System.Globalization.CultureInfo.InvariantCulture);
         for (var i = 1; i <= count; i++)
         {
-            var job = Job.Create("thumbnail", new Picture($"https://example.com/photos/{i}.jpg", Width: 200));
-            await app.StateStore.UpdateAsync(job);
-            await app.Queue.EnqueueAsync(job);
-            Console.WriteLine($"Enqueued job {job.Id} for picture {i}");
+            var job = await app.Client.StartAsync("thumbnail", new Picture($"https://example.com/photos/{i}.jpg", Width: 200));
+            Console.WriteLine($"Started job {job.Id} for picture {i}");
         }
 
         return 0;
 
     case "status":
-        await foreach (var job in ((IJobStateQuery)app.StateStore).ListAsync(new JobQuery(Limit: 20)))
+        await foreach (var job in app.Client.ListAsync(new JobQuery(Limit: 20)))
         {
             Console.WriteLine($"{job.Id}  {job.Status,-9}  {job.PercentCompleted,5:F1} %  {job.LastReturnValue}");
         }

@@ -29,10 +29,10 @@ switch (mode)
         for (var i = 1; i <= count; i++)
         {
             var width = i % 5 == 0 ? 0 : 160;
-            await app.Queue.EnqueueAsync(Job.Create("thumbnail", new Picture($"https://example.com/photos/{i}.jpg", width)));
+            await app.Client.StartAsync("thumbnail", new Picture($"https://example.com/photos/{i}.jpg", width));
         }
 
-        Console.WriteLine($"Enqueued {count} jobs.");
+        Console.WriteLine($"Started {count} jobs.");
         break;
 
     case "work":

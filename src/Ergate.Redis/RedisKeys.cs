@@ -21,6 +21,7 @@ internal sealed class RedisKeys
         DeadLetters = queue + ":dead";
         AllJobs = _root + ":jobs:all";
         FinishedJobs = _root + ":jobs:finished";
+        Outbox = _root + ":jobs:outbox";
         JobPrefix = _root + ":job:";
         WorkflowPrefix = _root + ":jobs:workflow:";
         StatusIndexes = Array.ConvertAll(Statuses, status => (RedisKey)$"{_root}:jobs:status:{status}");
@@ -44,6 +45,9 @@ internal sealed class RedisKeys
     /// workflow index is known when it is removed (the state store's scripts write and read it).
     /// </summary>
     public RedisKey FinishedJobs { get; }
+
+    /// <summary>The clients' outbox (<see cref="IJobOutbox"/>): ids of jobs stored and not yet confirmed enqueued, scored by when (ms).</summary>
+    public RedisKey Outbox { get; }
 
     /// <summary>What every job's key starts with (<see cref="Job(string)"/>).</summary>
     public string JobPrefix { get; }

@@ -44,6 +44,24 @@ public sealed class ExistingHostTests
     }
 
     [Fact]
+    public async Task AddErgateProducer_gives_a_client_that_stores_and_enqueues_on_the_registered_queue_and_store()
+    {
+        var queue = new InMemoryJobQueue();
+        var store = new InMemoryJobStateStore();
+        var builder = NewHostBuilder();
+
+        builder.Services.AddErgateProducer(ergate => ergate.UseQueue(queue).UseStateStore(store));
+        using var host = builder.Build();
+        var client = host.Services.GetRequiredService<ErgateClient>();
+        var job = await client.StartAsync("reports", "2026-12", new StartOptions { Id = "report-1" });
+
+        Assert.Same(client, host.Services.GetRequiredService<ErgateClient>());
+        Assert.Equal(JobStatus.Queued, (await store.GetAsync("report-1"))!.Status);
+        Assert.Equal(1, queue.ReadyCount);
+        Assert.Equal("2026-12", job.GetInitialInput<string>());
+    }
+
+    [Fact]
     public void AddErgateProducer_refuses_workflows_it_would_never_run()
     {
         var services = new ServiceCollection();

@@ -31,4 +31,8 @@ public sealed class InMemoryRunLeaseContract() : RunLeaseContract(new InMemorySt
 
 public sealed class InMemoryConditionalWriteContract() : ConditionalWriteContract(new InMemoryStoreFactory());
 
+public sealed class InMemoryOutboxContract() : OutboxContract(new InMemoryStoreFactory());
+
+public sealed class InMemoryClientContract() : ClientContract(new InMemoryQueueFactory(), new InMemoryStoreFactory());
+
 public sealed class InMemoryStateCleanupContract() : JobStateCleanupContract(new InMemoryStoreFactory());

@@ -1,3 +1,4 @@
+using Ergate.Tests.Servers;
 using Ergate.Tests.Contracts;
 
 namespace Ergate.RabbitMq.Tests;
@@ -46,3 +47,8 @@ public sealed class RabbitMqCrashSafetyContract(RabbitMqFixture fixture) : Crash
 
 [Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqClassicCrashSafetyContract(RabbitMqFixture fixture) : CrashSafetyContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Classic));
+
+/// <summary>The client over RabbitMQ with the job state in a redis-server of its own.</summary>
+[Collection(RabbitMqCollection.Name)]
+public sealed class RabbitMqClientContract(RabbitMqFixture fixture, RedisStateServer redis)
+    : ClientContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum), redis), IClassFixture<RedisStateServer>;

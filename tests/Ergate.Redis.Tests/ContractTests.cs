@@ -68,4 +68,10 @@ public sealed class RedisRunLeaseContract(RedisServerFixture redis) : RunLeaseCo
 public sealed class RedisConditionalWriteContract(RedisServerFixture redis) : ConditionalWriteContract(new RedisStoreFactory(redis));
 
 [Collection(RedisCollection.Name)]
+public sealed class RedisOutboxContract(RedisServerFixture redis) : OutboxContract(new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisClientContract(RedisServerFixture redis) : ClientContract(new RedisQueueFactory(redis), new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
 public sealed class RedisStateCleanupContract(RedisServerFixture redis) : JobStateCleanupContract(new RedisStoreFactory(redis));

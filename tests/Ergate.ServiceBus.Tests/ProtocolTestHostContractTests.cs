@@ -1,3 +1,4 @@
+using Ergate.Tests.Servers;
 using Ergate.ServiceBus.Tests.ProtocolTestHost;
 using Ergate.Tests.Contracts;
 
@@ -55,3 +56,6 @@ public sealed class TestHostUnreadableMessageContract() : UnreadableMessageContr
 
 /// <summary>A worker whose connection closes without settling: its locks expire (here after 2 s) and the messages come back, counted.</summary>
 public sealed class TestHostCrashSafetyContract() : CrashSafetyContract(new TestHostQueueFactory(lockDuration: TimeSpan.FromSeconds(2)));
+
+/// <summary>The client over Service Bus (the protocol test host) with the job state in a redis-server of its own.</summary>
+public sealed class TestHostClientContract(RedisStateServer redis) : ClientContract(new TestHostQueueFactory(), redis), Xunit.IClassFixture<RedisStateServer>;

@@ -36,6 +36,7 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
         _runtime = host.Services.GetRequiredService<ErgateRuntime>();
         Queue = host.Services.GetRequiredService<IJobQueue>();
         StateStore = host.Services.GetRequiredService<IJobStateStore>();
+        Client = host.Services.GetRequiredService<ErgateClient>();
         ExitIfStoppedWhileBuilding(host.Services.GetRequiredService<StartupStopSignal>());
     }
 
@@ -57,6 +58,9 @@ public sealed class ErgateApp : IAsyncDisposable, IDisposable
 
     /// <summary>The store job states are kept in.</summary>
     public IJobStateStore StateStore { get; }
+
+    /// <summary>Starts, reads, waits for and retries jobs over this app's queue and store.</summary>
+    public ErgateClient Client { get; }
 
     /// <summary>
     /// Registers a workflow. Everything that can be checked before a job runs is checked here, and

@@ -62,6 +62,13 @@ public sealed class ErgateOptions
     public TimeSpan RunLease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long a job started by <see cref="ErgateClient"/> may stay stored without the client
+    /// confirming its enqueue (default 1 min) before a worker enqueues it (see <see cref="IJobOutbox"/>):
+    /// the client crashed or lost the broker in between. Workers look for such jobs every half of it.
+    /// </summary>
+    public TimeSpan StartRecoveryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Stop the app once the queue reports idle and no job is in flight. For one-shot batch
     /// runs, examples and tests; <c>app.RunUntilIdle()</c> sets it.
     /// </summary>

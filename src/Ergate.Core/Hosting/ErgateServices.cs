@@ -14,12 +14,15 @@ internal static class ErgateServices
     /// <summary>
     /// What producers and workers need: <see cref="ErgateOptions"/> from configuration, checked at
     /// start, the clock (<see cref="TimeProvider.System"/> unless the app registered its own, such
-    /// as a test's <c>FakeTimeProvider</c>) and the state store's health check.
+    /// as a test's <c>FakeTimeProvider</c>), the <see cref="ErgateClient"/> and the state store's
+    /// health check.
     /// </summary>
     public static void AddCore(IErgateBuilder builder)
     {
         builder.AddSectionOptions<ErgateOptions, ErgateOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(services => new ErgateClient(
+            services.GetRequiredService<IJobQueue>(), services.GetRequiredService<IJobStateStore>(), services.GetRequiredService<TimeProvider>()));
         ErgateHealthChecks.Add(builder.Services, ErgateHealthChecks.StateStore, services => new StateStoreHealthCheck(services.GetRequiredService<IJobStateStore>()));
     }
 

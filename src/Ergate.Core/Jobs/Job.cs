@@ -108,6 +108,12 @@ public sealed class Job
     /// <summary>Reads <see cref="LastReturnValue"/> as <typeparamref name="T"/>.</summary>
     public T? GetLastReturnValue<T>() => JobValue.Convert<T>(LastReturnValue);
 
+    /// <summary>Reads the result of a completed job (what its last step returned) as <typeparamref name="T"/>.</summary>
+    /// <exception cref="InvalidOperationException">The job is not completed: the message gives its status and, for a failed, aborted or cancelled job, why.</exception>
+    public T? GetResult<T>() => Status == JobStatus.Completed
+        ? JobValue.Convert<T>(LastReturnValue)
+        : throw new InvalidOperationException($"Job '{Id}' has no result: it is {Status}{(Error is { } error ? $" ({error.Message})" : string.Empty)}.");
+
     /// <summary>Reads <see cref="UserContext"/> as <typeparamref name="T"/>.</summary>
     public T? GetUserContext<T>() => JobValue.Convert<T>(UserContext);
 

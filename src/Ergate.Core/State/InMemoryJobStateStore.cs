@@ -10,9 +10,10 @@ namespace Ergate;
 /// (7 days unless set), then removed: it is no longer read or listed, and its memory is freed by
 /// the next listing or by later writes of finished jobs (each frees up to 10). It keeps run
 /// leases (<see cref="IRunLeaseStore"/>), so apps sharing it never run one job twice at once,
-/// and writes conditionally (<see cref="IConditionalJobStateStore"/>).
+/// writes conditionally (<see cref="IConditionalJobStateStore"/>) and keeps the clients' outbox
+/// (<see cref="IJobOutbox"/>).
 /// </summary>
-public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore
+public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore, IJobOutbox
 {
     // How many expired jobs a write of a finished job removes at most: more than the one it
     // adds, so the store keeps up with any steady rate of finishing jobs.
@@ -21,6 +22,7 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
     private readonly ConcurrentDictionary<string, StoredJob> _jobs = new(StringComparer.Ordinal);
     private readonly Queue<(StoredJob Stored, DateTimeOffset FinishedAt)> _finishedInOrder = new();
     private readonly Dictionary<string, (string Holder, DateTimeOffset ExpiresAt)> _leases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _outbox = new(StringComparer.Ordinal);
     private readonly TimeProvider _clock;
 
     /// <summary>
@@ -206,6 +208,49 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask AddToOutboxAsync(string jobId, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        lock (_outbox)
+        {
+            _outbox[jobId] = at;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask RemoveFromOutboxAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        lock (_outbox)
+        {
+            _outbox.Remove(jobId);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<string>> ClaimFromOutboxAsync(DateTimeOffset before, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_outbox)
+        {
+            var claimed = _outbox.Where(entry => entry.Value < before)
+                .OrderBy(entry => entry.Value)
+                .Take(limit)
+                .Select(entry => entry.Key)
+                .ToList();
+            foreach (var jobId in claimed)
+            {
+                _outbox[jobId] = now;
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<string>>(claimed);
+        }
     }
 
     /// <inheritdoc />

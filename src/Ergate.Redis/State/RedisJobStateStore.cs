@@ -14,8 +14,9 @@ namespace Ergate.Redis;
 /// job's status changes. Writes are conditional on the job's revision inside that script
 /// (<see cref="IConditionalJobStateStore"/>). Run leases (<see cref="IRunLeaseStore"/>) are one
 /// expiring key per job, taken with <c>SET NX</c> in the same round trip as the read of the state.
+/// The clients' outbox (<see cref="IJobOutbox"/>) is one sorted set of job ids.
 /// </summary>
-public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore
+public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore, IJobOutbox
 {
     // A job's member in the finished index: the id's length in bytes, a colon, the id, the
     // workflow's name (taken from its index key), so that removing it knows its workflow index.
@@ -79,6 +80,16 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
           redis.call('ZREM', KEYS[i], ARGV[1])
         end
         return stored
+        """;
+
+    // KEYS: outbox. ARGV: before (ms), now (ms), limit. Claims the oldest entries before the time
+    // by scoring them now; returns their ids.
+    private const string ClaimScript = """
+        local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+        for _, id in ipairs(ids) do
+          redis.call('ZADD', KEYS[1], ARGV[2], id)
+        end
+        return ids
         """;
 
     // How many finished jobs one trim script removes at most, so that Redis never blocks long.
@@ -233,6 +244,29 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentNullException.ThrowIfNull(holder);
         await _database.ScriptEvaluateAsync(ReleaseLeaseScript, [_keys.RunLease(jobId)], [holder]).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AddToOutboxAsync(string jobId, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        await _database.SortedSetAddAsync(_keys.Outbox, jobId, at.ToUnixTimeMilliseconds()).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RemoveFromOutboxAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        await _database.SortedSetRemoveAsync(_keys.Outbox, jobId).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One script: the oldest entries before the time, each scored again at <paramref name="now"/>.</remarks>
+    public async ValueTask<IReadOnlyList<string>> ClaimFromOutboxAsync(DateTimeOffset before, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        var claimed = (RedisResult[])(await _database.ScriptEvaluateAsync(ClaimScript, [_keys.Outbox],
+            [before.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), limit]).ConfigureAwait(false))!;
+        return Array.ConvertAll(claimed, id => (string)id!);
     }
 
     /// <inheritdoc />

@@ -68,6 +68,12 @@ internal static partial class Log
     [LoggerMessage(1035, LogLevel.Warning, "Job {JobId} changed since this run read it at revision {Revision} (another run took it over, or it was changed from outside): this run stores nothing and hands its message back; the next delivery goes on from the newer state")]
     public static partial void NotStoredStale(ILogger logger, string jobId, long revision);
 
+    [LoggerMessage(1036, LogLevel.Warning, "Job {JobId} was stored by a client that did not confirm enqueuing it within {Delay} (it crashed or lost the broker in between): enqueuing it now")]
+    public static partial void StartRecovered(ILogger logger, string jobId, TimeSpan delay);
+
+    [LoggerMessage(1037, LogLevel.Warning, "Looking for started jobs whose enqueue was never confirmed failed; trying again at the next check")]
+    public static partial void StartRecoveryFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(1030, LogLevel.Warning, "The state store {Store} keeps no run leases (IRunLeaseStore): a job whose message arrives twice can run in two places at once")]
     public static partial void NoRunLeases(ILogger logger, string store);
 

@@ -12,7 +12,8 @@ namespace Ergate;
 /// dequeue a job, read its state, then run its steps, and at most
 /// <see cref="ErgateOptions.MaxConcurrency"/> steps run at once (a run slot per step), so reading
 /// and storing state and settling messages overlap with the steps of other jobs; renewal loops
-/// keep the delivery leases and the run leases of running jobs alive; shutdown stops dequeuing,
+/// keep the delivery leases and the run leases of running jobs alive, and jobs whose client never
+/// confirmed enqueuing them are enqueued (see <see cref="StartRecovery"/>); shutdown stops dequeuing,
 /// lets running steps finish within the shutdown timeout and hands unfinished jobs back to the
 /// queue.
 /// </summary>
@@ -77,9 +78,12 @@ internal sealed class ErgateWorker(
 
         var renewal = leaseRenewalInterval is { } interval ? RenewLeasesAsync(interval, hardStop.Token) : Task.CompletedTask;
         var runLeaseRenewal = leases?.RenewAsync(hardStop.Token) ?? Task.CompletedTask;
+        var startRecovery = store is IJobOutbox outbox
+            ? new StartRecovery(outbox, store, queue, _options.StartRecoveryDelay, time, logger).RunAsync(idle.Token)
+            : Task.CompletedTask;
         await Task.WhenAll(lanes).ConfigureAwait(false);
         await hardStop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(renewal, runLeaseRenewal).ConfigureAwait(false);
+        await Task.WhenAll(renewal, runLeaseRenewal, startRecovery).ConfigureAwait(false);
 
         await RunHooksAsync(runtime.StoppedHooks, CancellationToken.None).ConfigureAwait(false);
         Log.WorkerStopped(logger);

@@ -39,8 +39,6 @@ internal sealed class JobRunner(
 {
     private const int SettleAttempts = 5;
 
-    private readonly IConditionalJobStateStore? conditionalStore = store as IConditionalJobStateStore;
-
     /// <summary>How long the first step of a delivery runs before the job is stored as RUNNING.</summary>
     internal static readonly TimeSpan RunningStatusDelay = TimeSpan.FromMilliseconds(100);
 
@@ -323,7 +321,7 @@ internal sealed class JobRunner(
         try
         {
             // A refused write leaves the revision as read, so the step's write is refused too.
-            await WriteAsync(running, signals.HardStop).ConfigureAwait(false);
+            await store.TryWriteAsync(running, signals.HardStop).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -534,7 +532,7 @@ internal sealed class JobRunner(
         bool stored;
         try
         {
-            stored = await WriteAsync(job, signals.HardStop).ConfigureAwait(false);
+            stored = await store.TryWriteAsync(job, signals.HardStop).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -560,25 +558,13 @@ internal sealed class JobRunner(
         return stored;
     }
 
-    /// <summary>Stores the job, conditionally on its revision when the store can; false when the stored revision moved on.</summary>
-    private async ValueTask<bool> WriteAsync(Job job, CancellationToken cancellationToken)
-    {
-        if (conditionalStore is not null)
-        {
-            return await conditionalStore.TryUpdateAsync(job, cancellationToken).ConfigureAwait(false);
-        }
-
-        await store.UpdateAsync(job, cancellationToken).ConfigureAwait(false);
-        return true;
-    }
-
     /// <summary>
     /// Writes again after a failed write, which may have been stored all the same (the reply was
     /// lost): a refusal then finds this very state stored at the next revision, and counts as stored.
     /// </summary>
     private async ValueTask<bool> WriteAgainAsync(Job job, CancellationToken cancellationToken)
     {
-        if (await WriteAsync(job, cancellationToken).ConfigureAwait(false))
+        if (await store.TryWriteAsync(job, cancellationToken).ConfigureAwait(false))
         {
             return true;
         }

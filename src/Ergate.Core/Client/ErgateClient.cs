@@ -1,0 +1,194 @@
+namespace Ergate;
+
+/// <summary>
+/// Starts, watches and steers jobs from any process — a web app, a script, a worker — with
+/// the same queue and state store the workers use; it runs no worker itself. Registered by
+/// <c>ErgateApp.CreateBuilder()</c>, <c>services.AddErgate(...)</c> and
+/// <c>services.AddErgateProducer(...)</c>; or built from a queue and a store.
+/// </summary>
+/// <remarks>
+/// The state store holds the truth: a job is stored before it is enqueued, so it can be read,
+/// listed and waited for as soon as it is started. With a store that keeps an outbox
+/// (<see cref="IJobOutbox"/>, the in-memory and Redis stores), a job whose client crashed
+/// between storing and enqueuing it is enqueued by a worker after
+/// <see cref="ErgateOptions.StartRecoveryDelay"/>.
+/// </remarks>
+public sealed class ErgateClient
+{
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan LongestPoll = TimeSpan.FromMilliseconds(500);
+
+    private readonly IJobQueue _queue;
+    private readonly IJobStateStore _store;
+    private readonly IJobOutbox? _outbox;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a client over the queue and the state store the workers use.</summary>
+    /// <param name="queue">Where started jobs are enqueued.</param>
+    /// <param name="store">Where jobs are stored and read.</param>
+    /// <param name="timeProvider">The clock of start times and waits; the system clock when null.</param>
+    public ErgateClient(IJobQueue queue, IJobStateStore store, TimeProvider? timeProvider = null)
+    {
+        _queue = queue ?? throw new ArgumentNullException(nameof(queue));
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _outbox = store as IJobOutbox;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// Starts a job of <paramref name="workflowName"/>: stores it (QUEUED, or SCHEDULED with a
+    /// start time in the future), then enqueues it.
+    /// </summary>
+    /// <remarks>
+    /// Idempotent on <see cref="StartOptions.Id"/>: when a job with that id is stored already,
+    /// nothing is stored or enqueued and the stored job is returned as it is, whatever its
+    /// status, even if <paramref name="input"/> or the options differ (compare
+    /// <see cref="Job.GetInitialInput{T}"/> if that matters to you; start a new id for new
+    /// input). The check and the creation are one atomic step on a store with conditional writes
+    /// (<see cref="IConditionalJobStateStore"/>); on another store two concurrent starts of one
+    /// new id may both enqueue, and the job still runs once when the store keeps run leases.
+    /// If enqueuing throws, the job is stored already: a worker enqueues it after
+    /// <see cref="ErgateOptions.StartRecoveryDelay"/> when the store keeps an outbox.
+    /// </remarks>
+    /// <param name="workflowName">The name the workflow was registered under.</param>
+    /// <param name="input">The first step's input (serialized to JSON here).</param>
+    /// <param name="options">Id, start time or delay, user context.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The job as stored: the new one, or the one stored already under the id.</returns>
+    /// <exception cref="ArgumentException">Both <see cref="StartOptions.StartAt"/> and <see cref="StartOptions.Delay"/> are set.</exception>
+    public async Task<Job> StartAsync(string workflowName, object? input = null, StartOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workflowName);
+        options ??= new StartOptions();
+        if (options.StartAt is not null && options.Delay is not null)
+        {
+            throw new ArgumentException("Set StartAt or Delay, not both.", nameof(options));
+        }
+
+        if (options.Id is { } id && await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return existing;
+        }
+
+        var now = _time.GetUtcNow();
+        var job = new Job(options.Id, workflowName, input)
+        {
+            UserContext = options.UserContext,
+            RequestedStartTime = options.StartAt ?? (options.Delay is { } delay ? now + delay : null),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        job.Status = job.RequestedStartTime > now ? JobStatus.Scheduled : JobStatus.Queued;
+
+        // Outbox first: a crash after any later step leaves the job to be enqueued by a worker.
+        if (_outbox is not null)
+        {
+            await _outbox.AddToOutboxAsync(job.Id, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Revision 0: stored only if no job is stored under the id, on a store with conditional writes.
+        if (!await _store.TryWriteAsync(job, cancellationToken).ConfigureAwait(false))
+        {
+            // Another start of this id won the race: its job stands (its outbox entry too).
+            return await _store.GetAsync(job.Id, cancellationToken).ConfigureAwait(false) ?? job;
+        }
+
+        await EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
+        return job;
+    }
+
+    /// <summary>Reads a job's stored state; null when no job is stored under <paramref name="jobId"/>.</summary>
+    public Task<Job?> GetAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        return _store.GetAsync(jobId, cancellationToken).AsTask();
+    }
+
+    /// <summary>Lists stored jobs, newest first.</summary>
+    /// <exception cref="NotSupportedException">The state store cannot list (it does not implement <see cref="IJobStateQuery"/>).</exception>
+    public IAsyncEnumerable<Job> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return _store is IJobStateQuery listing
+            ? listing.ListAsync(query, cancellationToken)
+            : throw new NotSupportedException($"The state store {_store.GetType().Name} cannot list jobs: it does not implement IJobStateQuery.");
+    }
+
+    /// <summary>
+    /// Waits until the job is finished (completed, failed, aborted or cancelled) and returns it;
+    /// read its result with <see cref="Job.GetResult{T}"/>. Reads the store at growing intervals
+    /// (20 ms to 500 ms); a job not stored yet is waited for too.
+    /// </summary>
+    /// <exception cref="TimeoutException">The job did not finish within <paramref name="timeout"/>; the message gives its last status.</exception>
+    public async Task<Job> WaitForCompletionAsync(string jobId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        var started = _time.GetTimestamp();
+        var pause = FirstPoll;
+        while (true)
+        {
+            var job = await _store.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+            if (job?.Status.IsFinished() == true)
+            {
+                return job;
+            }
+
+            var left = timeout - _time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"Job '{jobId}' did not finish within {timeout}: it is {(job is null ? "not stored" : job.Status.ToString())}.");
+            }
+
+            await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPoll.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// Runs a FAILED job again from the step that failed, with that step's input: stores it
+    /// QUEUED (attempt 1, its error cleared) and enqueues it.
+    /// </summary>
+    /// <returns>The job as stored now.</returns>
+    /// <exception cref="InvalidOperationException">No job is stored under <paramref name="jobId"/>, or it is not FAILED.</exception>
+    public async Task<Job> RetryAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        while (true)
+        {
+            var job = await _store.GetAsync(jobId, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"No job '{jobId}' is stored.");
+            if (job.Status != JobStatus.Failed)
+            {
+                throw new InvalidOperationException($"Job '{jobId}' is {job.Status}: only a failed job can be retried.");
+            }
+
+            var now = _time.GetUtcNow();
+            job.Status = JobStatus.Queued;
+            job.Attempt = 1;
+            job.Error = null;
+            job.RequestedStartTime = null;
+            job.UpdatedAt = now;
+            if (_outbox is not null)
+            {
+                await _outbox.AddToOutboxAsync(job.Id, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (await _store.TryWriteAsync(job, cancellationToken).ConfigureAwait(false))
+            {
+                await EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
+                return job;
+            }
+
+            // Changed meanwhile (another retry, say): read it again.
+        }
+    }
+
+    private async Task EnqueueAsync(Job job, CancellationToken cancellationToken)
+    {
+        await _queue.EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
+        if (_outbox is not null)
+        {
+            await _outbox.RemoveFromOutboxAsync(job.Id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

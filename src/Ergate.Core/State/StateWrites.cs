@@ -1,0 +1,21 @@
+namespace Ergate;
+
+/// <summary>How the engine and the client store a job over the state they read.</summary>
+internal static class StateWrites
+{
+    /// <summary>
+    /// Stores <paramref name="job"/>: conditionally on its revision when the store can
+    /// (<see cref="IConditionalJobStateStore"/>), else unconditionally. False when the stored
+    /// revision moved on (nothing is stored then).
+    /// </summary>
+    public static async ValueTask<bool> TryWriteAsync(this IJobStateStore store, Job job, CancellationToken cancellationToken)
+    {
+        if (store is IConditionalJobStateStore conditional)
+        {
+            return await conditional.TryUpdateAsync(job, cancellationToken).ConfigureAwait(false);
+        }
+
+        await store.UpdateAsync(job, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+}

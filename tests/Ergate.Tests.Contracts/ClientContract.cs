@@ -1,0 +1,219 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace Ergate.Tests.Contracts;
+
+/// <summary>
+/// <see cref="ErgateClient"/> over a backend, with a worker app on the same queue and store:
+/// starting stores before it enqueues and is idempotent on the id, a start whose enqueue failed
+/// is enqueued by a worker, waiting gives a typed result or times out, and a failed job retried
+/// resumes at its failed step.
+/// </summary>
+/// <param name="queues">Makes the queues under test.</param>
+/// <param name="stores">Makes the state stores under test (one that keeps an outbox, for the recovery test).</param>
+public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactory stores) : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly Dictionary<string, int> _runs = [];
+    private IJobQueue _queue = null!;
+    private IJobStateStore _store = null!;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        _queue = await queues.CreateQueueAsync();
+        _store = await stores.CreateStoreAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        await ContractDisposal.DisposeAsync(_store);
+        await queues.DisposeAsync();
+    }
+
+    /// <summary>The job is stored (QUEUED) when it reaches the queue; a worker runs it and the client reads its typed result.</summary>
+    [Fact]
+    public async Task A_started_job_is_stored_before_it_is_enqueued_and_its_typed_result_can_be_awaited()
+    {
+        var queue = new StoreCheckingQueue(_queue, _store);
+        var client = new ErgateClient(queue, _store);
+
+        var started = await client.StartAsync("double", 21, new StartOptions { Id = "started", UserContext = "tenant-1" });
+
+        Assert.Equal(JobStatus.Queued, started.Status);
+        Assert.Equal([JobStatus.Queued], queue.StoredStatusesAtEnqueue);
+        await using (var worker = await StartWorkerAsync())
+        {
+            var finished = await client.WaitForCompletionAsync("started", Timeout);
+            Assert.Equal(JobStatus.Completed, finished.Status);
+            Assert.Equal(42, finished.GetResult<int>());
+            Assert.Equal("tenant-1", finished.GetUserContext<string>());
+        }
+    }
+
+    /// <summary>Starting an id twice, even with other input, enqueues once and returns the job stored first.</summary>
+    [Fact]
+    public async Task Starting_an_id_twice_enqueues_once_and_returns_the_first_job()
+    {
+        var client = new ErgateClient(_queue, _store);
+
+        var first = await client.StartAsync("double", 1, new StartOptions { Id = "twice" });
+        var second = await client.StartAsync("double", 2, new StartOptions { Id = "twice" });
+
+        Assert.Equal(1, second.GetInitialInput<int>());
+        Assert.Equal(first.CreatedAt, second.CreatedAt);
+        await using (var worker = await StartWorkerAsync())
+        {
+            Assert.Equal(2, (await client.WaitForCompletionAsync("twice", Timeout)).GetResult<int>());
+        }
+
+        Assert.Equal(1, Runs("double"));
+    }
+
+    /// <summary>A client that stored a job and then failed to enqueue it (as if it crashed in between) leaves it to a worker, which enqueues it.</summary>
+    [Fact]
+    public async Task A_job_whose_enqueue_failed_is_enqueued_by_a_worker_and_runs_once()
+    {
+        Assert.True(_store is IJobOutbox, "This test needs a store that keeps an outbox.");
+        var client = new ErgateClient(new FailingQueue(), _store);
+
+        await Assert.ThrowsAsync<IOException>(() => client.StartAsync("double", 5, new StartOptions { Id = "stranded" }));
+
+        Assert.Equal(JobStatus.Queued, (await client.GetAsync("stranded"))!.Status);
+        await using (var worker = await StartWorkerAsync(options => options.StartRecoveryDelay = TimeSpan.FromSeconds(1)))
+        {
+            Assert.Equal(10, (await client.WaitForCompletionAsync("stranded", Timeout)).GetResult<int>());
+        }
+
+        Assert.Equal(1, Runs("double"));
+    }
+
+    /// <summary>A FAILED job retried runs again from the step that failed, with that step's input; the steps before it do not run again.</summary>
+    [Fact]
+    public async Task A_failed_job_retried_resumes_at_its_failed_step()
+    {
+        var client = new ErgateClient(_queue, _store);
+        await client.StartAsync("flaky", "in", new StartOptions { Id = "retried" });
+        await using (var worker = await StartWorkerAsync())
+        {
+            var failed = await client.WaitForCompletionAsync("retried", Timeout);
+            Assert.Equal(JobStatus.Failed, failed.Status);
+            Assert.Contains("first time", Assert.Throws<InvalidOperationException>(() => failed.GetResult<string>()).Message, StringComparison.Ordinal);
+
+            var retried = await client.RetryAsync("retried");
+            Assert.Equal(JobStatus.Queued, retried.Status);
+            Assert.Equal(1, retried.CurrentStep);
+
+            Assert.Equal("in+prepared+checked", (await client.WaitForCompletionAsync("retried", Timeout)).GetResult<string>());
+        }
+
+        Assert.Equal(1, Runs("prepare"));
+        Assert.Equal(2, Runs("check"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => client.RetryAsync("retried"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => client.RetryAsync("never-started"));
+    }
+
+    /// <summary>A start an hour ahead is stored SCHEDULED; waiting for it times out naming that status.</summary>
+    [Fact]
+    public async Task A_delayed_start_is_scheduled_and_waiting_for_it_times_out_with_its_status()
+    {
+        var client = new ErgateClient(_queue, _store);
+
+        var job = await client.StartAsync("double", 1, new StartOptions { Id = "later", Delay = TimeSpan.FromHours(1) });
+
+        Assert.Equal(JobStatus.Scheduled, job.Status);
+        Assert.True(job.RequestedStartTime > DateTimeOffset.UtcNow.AddMinutes(59));
+        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => client.WaitForCompletionAsync("later", TimeSpan.FromMilliseconds(300)));
+        Assert.Contains("Scheduled", timeout.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(() => client.StartAsync("double", 1, new StartOptions { StartAt = DateTimeOffset.UtcNow, Delay = TimeSpan.FromSeconds(1) }));
+    }
+
+    private int Runs(string step)
+    {
+        lock (_runs)
+        {
+            return _runs.GetValueOrDefault(step);
+        }
+    }
+
+    private void Ran(string step)
+    {
+        lock (_runs)
+        {
+            _runs[step] = _runs.GetValueOrDefault(step) + 1;
+        }
+    }
+
+    private async Task<RunningWorker> StartWorkerAsync(Action<ErgateOptions>? configure = null)
+    {
+        var builder = ErgateApp.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseQueue(_queue).UseStateStore(_store);
+        builder.Services.Configure<ErgateOptions>(options =>
+        {
+            options.MaxConcurrency = 2;
+            configure?.Invoke(options);
+        });
+        var app = builder.Build();
+        var doubling = new Workflow("double");
+        doubling.Step("double", (int x) =>
+        {
+            Ran("double");
+            return x * 2;
+        });
+        app.RegisterWorkflow(doubling);
+        var flaky = new Workflow("flaky");
+        flaky.Step("prepare", (string input) =>
+        {
+            Ran("prepare");
+            return input + "+prepared";
+        });
+        flaky.Step("check", (string input) =>
+        {
+            Ran("check");
+            return Runs("check") == 1 ? throw new InvalidOperationException("fails the first time") : input + "+checked";
+        });
+        app.RegisterWorkflow(flaky);
+        var stop = new CancellationTokenSource();
+        var run = app.RunAsync(stop.Token);
+        await Task.Yield();
+        return new RunningWorker(app, stop, run);
+    }
+
+    /// <summary>A worker app running in the background; disposing stops it.</summary>
+    private sealed class RunningWorker(ErgateApp app, CancellationTokenSource stop, Task run) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            await run.WaitAsync(Timeout);
+            stop.Dispose();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Records the stored status of each job it is given, then enqueues it.</summary>
+    private sealed class StoreCheckingQueue(IJobQueue inner, IJobStateStore store) : IJobQueue
+    {
+        public List<JobStatus?> StoredStatusesAtEnqueue { get; } = [];
+
+        public async ValueTask EnqueueAsync(Job job, CancellationToken cancellationToken = default)
+        {
+            StoredStatusesAtEnqueue.Add((await store.GetAsync(job.Id, cancellationToken))?.Status);
+            await inner.EnqueueAsync(job, cancellationToken);
+        }
+
+        public ValueTask<JobDelivery?> DequeueAsync(CancellationToken cancellationToken = default) => inner.DequeueAsync(cancellationToken);
+    }
+
+    /// <summary>A queue whose broker is gone: every enqueue fails.</summary>
+    private sealed class FailingQueue : IJobQueue
+    {
+        public ValueTask EnqueueAsync(Job job, CancellationToken cancellationToken = default) =>
+            ValueTask.FromException(new IOException("The broker is gone."));
+
+        public ValueTask<JobDelivery?> DequeueAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult<JobDelivery?>(null);
+    }
+}
