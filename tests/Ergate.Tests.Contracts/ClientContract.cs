@@ -16,6 +16,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly Dictionary<string, int> _runs = [];
+    private readonly List<string> _observed = [];
     private IJobQueue _queue = null!;
     private IJobStateStore _store = null!;
 
@@ -130,6 +131,81 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
         await Assert.ThrowsAsync<ArgumentException>(() => client.StartAsync("double", 1, new StartOptions { StartAt = DateTimeOffset.UtcNow, Delay = TimeSpan.FromSeconds(1) }));
     }
 
+    /// <summary>A QUEUED job cancelled before a worker takes it: its message is settled without running, observers hear of it; cancelling again or an unknown id says so.</summary>
+    [Fact]
+    public async Task A_queued_job_cancelled_is_settled_without_running()
+    {
+        var client = new ErgateClient(_queue, _store);
+        await client.StartAsync("double", 3, new StartOptions { Id = "unwanted" });
+
+        Assert.Equal(CancelResult.Cancelled, await client.CancelAsync("unwanted", "the customer changed their mind"));
+
+        await using (var worker = await StartWorkerAsync())
+        {
+            await WaitUntilAsync(() => Observed("cancelled unwanted"));
+        }
+
+        var cancelled = (await client.GetAsync("unwanted"))!;
+        Assert.Equal(JobStatus.Cancelled, cancelled.Status);
+        Assert.Equal("the customer changed their mind", cancelled.Error!.Message);
+        Assert.Equal(0, Runs("double"));
+        Assert.Equal(CancelResult.AlreadyFinished, await client.CancelAsync("unwanted", "again"));
+        Assert.Equal(CancelResult.NotFound, await client.CancelAsync("never-started", "nothing"));
+        Assert.Contains("Cancelled", Assert.Throws<InvalidOperationException>(() => cancelled.GetResult<int>()).Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A RUNNING job cancelled: its step's token fires within a run-lease renewal, nothing it returns is stored, the next step never runs.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_running_job_cancelled_has_its_step_token_fired_and_its_late_result_dropped(bool stepWatchesToken)
+    {
+        var client = new ErgateClient(_queue, _store);
+        await client.StartAsync(stepWatchesToken ? "watching" : "ignoring", 0, new StartOptions { Id = "running" });
+        await using (var worker = await StartWorkerAsync(options => options.RunLease = TimeSpan.FromMilliseconds(600)))
+        {
+            await WaitUntilAsync(() => Runs("long") == 1);
+            var asked = DateTimeOffset.UtcNow;
+
+            Assert.Equal(CancelResult.Cancelled, await client.CancelAsync("running", "stop it"));
+
+            await WaitUntilAsync(() => Observed("cancelled running"));
+            if (stepWatchesToken)
+            {
+                await WaitUntilAsync(() => Runs("token fired") == 1);
+                Assert.InRange(DateTimeOffset.UtcNow - asked, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+            }
+            else
+            {
+                await WaitUntilAsync(() => Runs("ignored the token") == 1);
+                await Task.Delay(300);
+            }
+        }
+
+        var stored = (await client.GetAsync("running"))!;
+        Assert.Equal(JobStatus.Cancelled, stored.Status);
+        Assert.Equal(0, stored.CurrentStep);
+        Assert.Equal(0, Runs("after"));
+    }
+
+    private bool Observed(string entry)
+    {
+        lock (_observed)
+        {
+            return _observed.Contains(entry);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var started = DateTimeOffset.UtcNow;
+        while (!condition())
+        {
+            Assert.True(DateTimeOffset.UtcNow - started < Timeout, "Timed out waiting.");
+            await Task.Delay(20);
+        }
+    }
+
     private int Runs(string step)
     {
         lock (_runs)
@@ -176,6 +252,30 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
             return Runs("check") == 1 ? throw new InvalidOperationException("fails the first time") : input + "+checked";
         });
         app.RegisterWorkflow(flaky);
+        foreach (var watching in new[] { true, false })
+        {
+            var cancellable = new Workflow(watching ? "watching" : "ignoring");
+            cancellable.Step("long", async (int input, CancellationToken cancellationToken) =>
+            {
+                Ran("long");
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), watching ? cancellationToken : CancellationToken.None);
+                    Ran("ignored the token");
+                }
+                catch (OperationCanceledException)
+                {
+                    Ran("token fired");
+                    throw;
+                }
+
+                return input + 1;
+            });
+            cancellable.Step("after", (int input) => Ran("after"));
+            app.RegisterWorkflow(cancellable);
+        }
+
+        app.AddObserver(new Observer(_observed));
         var stop = new CancellationTokenSource();
         var run = app.RunAsync(stop.Token);
         await Task.Yield();
@@ -191,6 +291,20 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
             await run.WaitAsync(Timeout);
             stop.Dispose();
             await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Records the cancellations the worker reports.</summary>
+    private sealed class Observer(List<string> observed) : JobObserver
+    {
+        public override ValueTask OnJobCancelledAsync(Job job, CancellationToken cancellationToken)
+        {
+            lock (observed)
+            {
+                observed.Add("cancelled " + job.Id);
+            }
+
+            return ValueTask.CompletedTask;
         }
     }
 

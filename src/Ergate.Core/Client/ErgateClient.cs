@@ -1,7 +1,7 @@
 namespace Ergate;
 
 /// <summary>
-/// Starts, watches and steers jobs from any process — a web app, a script, a worker — with
+/// Starts, watches, cancels and retries jobs from any process — a web app, a script, a worker — with
 /// the same queue and state store the workers use; it runs no worker itself. Registered by
 /// <c>ErgateApp.CreateBuilder()</c>, <c>services.AddErgate(...)</c> and
 /// <c>services.AddErgateProducer(...)</c>; or built from a queue and a store.
@@ -141,6 +141,49 @@ public sealed class ErgateClient
 
             await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPoll.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// Cancels a job that has not finished: stores it CANCELLED with <paramref name="reason"/> in
+    /// its <see cref="Job.Error"/>. A QUEUED or SCHEDULED job's message is settled without
+    /// running when it arrives. A running job's step sees its <see cref="CancellationToken"/>
+    /// fire at its worker's next run-lease renewal (every third of
+    /// <see cref="ErgateOptions.RunLease"/>), and whatever it stores after that is refused: the
+    /// job stays CANCELLED and observers hear <see cref="JobObserver.OnJobCancelledAsync"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The state store cannot write conditionally (<see cref="IConditionalJobStateStore"/>), so a running job could overwrite the cancellation.</exception>
+    public async Task<CancelResult> CancelAsync(string jobId, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var conditional = _store as IConditionalJobStateStore
+            ?? throw new NotSupportedException($"Cancelling needs a state store with conditional writes (IConditionalJobStateStore); {_store.GetType().Name} has none.");
+        while (true)
+        {
+            var job = await _store.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+            if (job is null)
+            {
+                return CancelResult.NotFound;
+            }
+
+            if (job.Status.IsFinished())
+            {
+                return CancelResult.AlreadyFinished;
+            }
+
+            var now = _time.GetUtcNow();
+            job.Status = JobStatus.Cancelled;
+            job.Error = new JobError(null, reason, null, null, now);
+            job.UpdatedAt = now;
+
+            // Stored finished, the job's run lease is freed: its holder's next renewal fails.
+            if (await conditional.TryUpdateAsync(job, cancellationToken).ConfigureAwait(false))
+            {
+                return CancelResult.Cancelled;
+            }
+
+            // The job moved on meanwhile (a step stored): read it again.
         }
     }
 

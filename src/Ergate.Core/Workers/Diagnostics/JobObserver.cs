@@ -24,4 +24,10 @@ public abstract class JobObserver
 
     /// <summary>A step aborted the job; the message is in <see cref="Job.Error"/>.</summary>
     public virtual ValueTask OnJobAbortedAsync(Job job, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// The job was cancelled from outside (<see cref="ErgateClient.CancelAsync"/>); the reason is in
+    /// <see cref="Job.Error"/>. Told by the worker that stops the job or settles its message.
+    /// </summary>
+    public virtual ValueTask OnJobCancelledAsync(Job job, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

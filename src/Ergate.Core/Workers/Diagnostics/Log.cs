@@ -74,6 +74,9 @@ internal static partial class Log
     [LoggerMessage(1037, LogLevel.Warning, "Looking for started jobs whose enqueue was never confirmed failed; trying again at the next check")]
     public static partial void StartRecoveryFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(1038, LogLevel.Information, "Job {JobId} was cancelled: {Reason}")]
+    public static partial void JobCancelled(ILogger logger, string jobId, string reason);
+
     [LoggerMessage(1030, LogLevel.Warning, "The state store {Store} keeps no run leases (IRunLeaseStore): a job whose message arrives twice can run in two places at once")]
     public static partial void NoRunLeases(ILogger logger, string store);
 

@@ -75,6 +75,11 @@ internal sealed class JobRunner(
         {
             Log.AlreadyFinished(logger, job.Id, job.Status);
             await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
+            if (job.Status == JobStatus.Cancelled)
+            {
+                await ConcludeCancelledAsync(delivery, job).ConfigureAwait(false);
+                return;
+            }
 
             await SettleFinishedAsync(delivery, job).ConfigureAwait(false);
             return;
@@ -167,7 +172,11 @@ internal sealed class JobRunner(
             catch (OperationCanceledException) when (delivery.RunLease?.IsLost == true)
             {
                 Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
-                await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
+                if (!await TryConcludeCancelledAsync(delivery, job.Id).ConfigureAwait(false))
+                {
+                    await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
+                }
+
                 return;
             }
             catch (OperationCanceledException) when (signals.HardStop.IsCancellationRequested)
@@ -525,7 +534,11 @@ internal sealed class JobRunner(
         if (delivery.RunLease?.IsLost == true)
         {
             Log.NotStoredLeaseLost(logger, job.Id, job.CurrentStep);
-            await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
+            if (!await TryConcludeCancelledAsync(delivery, job.Id).ConfigureAwait(false))
+            {
+                await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
+            }
+
             return false;
         }
 
@@ -548,7 +561,7 @@ internal sealed class JobRunner(
             stored = box.Value;
         }
 
-        if (!stored)
+        if (!stored && !await TryConcludeCancelledAsync(delivery, job.Id).ConfigureAwait(false))
         {
             // Checkpoint 2 refused: the job changed since this run read it; the newer state wins.
             Log.NotStoredStale(logger, job.Id, job.Revision);
@@ -556,6 +569,41 @@ internal sealed class JobRunner(
         }
 
         return stored;
+    }
+
+    /// <summary>
+    /// When the job is stored CANCELLED (a client cancelled it while this run held it), ends the
+    /// run as cancelled and true; false when it is not, or its state cannot be read now.
+    /// </summary>
+    private async ValueTask<bool> TryConcludeCancelledAsync(JobDelivery delivery, string jobId)
+    {
+        Job? stored;
+        try
+        {
+            stored = await store.GetAsync(jobId, signals.HardStop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return false;
+        }
+
+        if (stored?.Status != JobStatus.Cancelled)
+        {
+            return false;
+        }
+
+        await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
+        await ConcludeCancelledAsync(delivery, stored).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Settles the delivery of a job stored CANCELLED (its late result is never stored) and tells the observers.</summary>
+    private async ValueTask ConcludeCancelledAsync(JobDelivery delivery, Job cancelled)
+    {
+        Log.JobCancelled(logger, cancelled.Id, cancelled.Error?.Message ?? "no reason given");
+        await CompleteAsync(delivery, cancelled).ConfigureAwait(false);
+        ErgateTelemetry.JobFinished(cancelled);
+        await NotifyAsync(static (o, j, _, ct) => o.OnJobCancelledAsync(j, ct), cancelled, null).ConfigureAwait(false);
     }
 
     /// <summary>
