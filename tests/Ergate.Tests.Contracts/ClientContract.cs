@@ -7,16 +7,20 @@ namespace Ergate.Tests.Contracts;
 /// <summary>
 /// <see cref="ErgateClient"/> over a backend, with a worker app on the same queue and store:
 /// starting stores before it enqueues and is idempotent on the id, a start whose enqueue failed
-/// is enqueued by a worker, waiting gives a typed result or times out, and a failed job retried
-/// resumes at its failed step.
+/// is enqueued by a worker, waiting gives a typed result or times out, a failed job retried
+/// resumes at its failed step, cancelling works on queued and running jobs, and a durable timer
+/// holds nothing while it sleeps.
 /// </summary>
 /// <param name="queues">Makes the queues under test.</param>
 /// <param name="stores">Makes the state stores under test (one that keeps an outbox, for the recovery test).</param>
 public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactory stores) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Nap = TimeSpan.FromSeconds(2);
     private readonly Dictionary<string, int> _runs = [];
     private readonly List<string> _observed = [];
+    private DateTimeOffset _restedAt;
+    private DateTimeOffset _wokeAt;
     private IJobQueue _queue = null!;
     private IJobStateStore _store = null!;
 
@@ -188,6 +192,68 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
         Assert.Equal(0, Runs("after"));
     }
 
+    /// <summary>
+    /// A step that sleeps: the job is stored SCHEDULED at the next step with its wake time, holds
+    /// no run lease while it sleeps, and the next step runs after the delay (within
+    /// <see cref="TimerTolerance"/>) with the value the sleeping step handed on.
+    /// </summary>
+    [Fact]
+    public async Task A_sleeping_job_holds_nothing_and_its_next_step_runs_after_the_delay()
+    {
+        var client = new ErgateClient(_queue, _store);
+        await using (var worker = await StartWorkerAsync())
+        {
+            await client.StartAsync("nap", 0, new StartOptions { Id = "nap" });
+            await WaitUntilAsync(() => Runs("rest") == 1);
+            var asleep = await WaitForStatusAsync(client, "nap", JobStatus.Scheduled);
+            Assert.Equal(1, asleep.CurrentStep);
+            Assert.InRange(asleep.RequestedStartTime!.Value - _restedAt, Nap - TimeSpan.FromMilliseconds(100), Nap + TimeSpan.FromMilliseconds(500));
+            if (_store is IRunLeaseStore leases)
+            {
+                await WaitUntilTakenAsync(leases, "nap");
+            }
+
+            var done = await client.WaitForCompletionAsync("nap", Timeout);
+            Assert.Equal("rested", done.GetResult<string>());
+        }
+
+        Assert.InRange(_wokeAt - _restedAt, Nap, Nap + TimerTolerance);
+    }
+
+    /// <summary>How late a timer may fire on this backend (its delayed delivery's precision); 1 s unless overridden.</summary>
+    protected virtual TimeSpan TimerTolerance => TimeSpan.FromSeconds(1);
+
+    private static async Task<Job> WaitForStatusAsync(ErgateClient client, string jobId, JobStatus status)
+    {
+        var started = DateTimeOffset.UtcNow;
+        while (true)
+        {
+            if (await client.GetAsync(jobId) is { } job && job.Status == status)
+            {
+                return job;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow - started < Timeout, $"Job {jobId} never became {status}.");
+            await Task.Delay(10);
+        }
+    }
+
+    // The sleeping job's run lease is given up right after its state is stored: another holder gets it.
+    private static async Task WaitUntilTakenAsync(IRunLeaseStore leases, string jobId)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if ((await leases.TakeRunLeaseAsync(jobId, "probe", TimeSpan.FromSeconds(1))).Taken)
+            {
+                await leases.ReleaseRunLeaseAsync(jobId, "probe");
+                return;
+            }
+
+            Assert.True(attempt < 25, "The sleeping job still holds its run lease.");
+            await Task.Delay(20);
+        }
+    }
+
     private bool Observed(string entry)
     {
         lock (_observed)
@@ -275,6 +341,19 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
             app.RegisterWorkflow(cancellable);
         }
 
+        var nap = new Workflow("nap");
+        nap.Step("rest", () =>
+        {
+            _restedAt = DateTimeOffset.UtcNow;
+            Ran("rest");
+            return StepOutcome.Sleep(Nap, "rested");
+        });
+        nap.Step("wake", (string input) =>
+        {
+            _wokeAt = DateTimeOffset.UtcNow;
+            return input;
+        });
+        app.RegisterWorkflow(nap);
         app.AddObserver(new Observer(_observed));
         var stop = new CancellationTokenSource();
         var run = app.RunAsync(stop.Token);

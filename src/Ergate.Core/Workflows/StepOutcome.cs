@@ -1,18 +1,21 @@
 namespace Ergate;
 
 /// <summary>
-/// What a step returns to change the flow: jump ahead to a named step, go to the end, or abort.
+/// What a step returns to change the flow: jump ahead to a named step, go to the end, abort, or
+/// sleep before the next step (a durable timer).
 /// A step that returns anything else simply continues with the next step, its return value
 /// becoming the next step's input. Returned, not thrown: control flow costs nothing extra.
 /// </summary>
 public sealed class StepOutcome
 {
-    private StepOutcome(StepOutcomeKind kind, object? value, string? target, string? message)
+    private StepOutcome(StepOutcomeKind kind, object? value, string? target, string? message, DateTimeOffset? wakeAt = null, TimeSpan? sleep = null)
     {
         Kind = kind;
         Value = value;
         TargetStep = target;
         Message = message;
+        WakeAt = wakeAt;
+        SleepFor = sleep;
     }
 
     internal StepOutcomeKind Kind { get; }
@@ -25,6 +28,12 @@ public sealed class StepOutcome
 
     /// <summary>The abort message, for <see cref="Abort"/>.</summary>
     public string? Message { get; }
+
+    /// <summary>When the next step runs, for <see cref="SleepUntil"/>.</summary>
+    public DateTimeOffset? WakeAt { get; }
+
+    /// <summary>How long before the next step runs, for <see cref="Sleep"/>.</summary>
+    public TimeSpan? SleepFor { get; }
 
     /// <summary>
     /// Continues with the next step, <paramref name="value"/> as its input: the same as returning
@@ -46,6 +55,22 @@ public sealed class StepOutcome
     /// <summary>Completes the job now, with <paramref name="value"/> as its result.</summary>
     public static StepOutcome GoToEnd(object? value = null) => new(StepOutcomeKind.GoToEnd, value, null, null);
 
+    /// <summary>
+    /// Continues with the next step after <paramref name="delay"/>, <paramref name="value"/> as its
+    /// input: a durable timer. The job is stored SCHEDULED with its wake time and its message
+    /// rides the queue's delayed delivery; no worker, run slot, thread or lease is held while it
+    /// sleeps, and it wakes on whichever worker is there then.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    public static StepOutcome Sleep(TimeSpan delay, object? value = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        return new(StepOutcomeKind.Sleep, value, null, null, sleep: delay);
+    }
+
+    /// <summary>Continues with the next step at <paramref name="wakeAt"/> (at once if it has passed), <paramref name="value"/> as its input: a durable timer, as <see cref="Sleep"/>.</summary>
+    public static StepOutcome SleepUntil(DateTimeOffset wakeAt, object? value = null) => new(StepOutcomeKind.Sleep, value, null, null, wakeAt: wakeAt);
+
     /// <summary>Stops the job on purpose: it ends <see cref="JobStatus.Aborted"/> with <paramref name="message"/> stored.</summary>
     public static StepOutcome Abort(string message)
     {
@@ -60,4 +85,5 @@ internal enum StepOutcomeKind
     GoTo,
     GoToEnd,
     Abort,
+    Sleep,
 }

@@ -77,6 +77,9 @@ internal static partial class Log
     [LoggerMessage(1038, LogLevel.Information, "Job {JobId} was cancelled: {Reason}")]
     public static partial void JobCancelled(ILogger logger, string jobId, string reason);
 
+    [LoggerMessage(1039, LogLevel.Debug, "Job {JobId} sleeps after step {Step} until {WakeAt:O}; its message waits in the queue")]
+    public static partial void Sleeping(ILogger logger, string jobId, string step, DateTimeOffset wakeAt);
+
     [LoggerMessage(1030, LogLevel.Warning, "The state store {Store} keeps no run leases (IRunLeaseStore): a job whose message arrives twice can run in two places at once")]
     public static partial void NoRunLeases(ILogger logger, string store);
 

@@ -205,6 +205,9 @@ internal sealed class JobRunner(
                     case StepOutcomeKind.GoToEnd:
                         next = workflow.Steps.Length;
                         break;
+                    case StepOutcomeKind.Sleep:
+                        await SleepAsync(delivery, job, workflow, step, outcome).ConfigureAwait(false);
+                        return;
                     default:
                         next = workflow.IndexOf(outcome.TargetStep!);
                         if (next <= step.Index)
@@ -226,12 +229,7 @@ internal sealed class JobRunner(
                 next = step.Index + 1;
             }
 
-            job.LastReturnValue = result;
-            job.StepsCompleted++;
-            job.CurrentStep = next;
-            job.Attempt = 1;
-            job.Error = null;
-            job.PercentCompleted = Math.Max(job.PercentCompleted, workflow.PercentAfter(job.StepsCompleted, next));
+            AdvanceTo(job, workflow, next, result);
             var completed = next >= workflow.Steps.Length;
             if (completed)
             {
@@ -266,6 +264,49 @@ internal sealed class JobRunner(
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// A durable timer: stores the job SCHEDULED at the next step, the outcome's value as its
+    /// input and the wake time as its start time, then hands its message back with that delay,
+    /// giving up the run lease; the queue's delayed delivery wakes it on any worker.
+    /// </summary>
+    private async ValueTask SleepAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepOutcome outcome)
+    {
+        var next = step.Index + 1;
+        if (next >= workflow.Steps.Length)
+        {
+            var error = new InvalidOperationException($"Step '{step.Name}' asked to sleep, but it is the last step of workflow '{workflow.Name}': no step would run after it.");
+            await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var wakeAt = outcome.WakeAt ?? now + outcome.SleepFor!.Value;
+        AdvanceTo(job, workflow, next, outcome.Value);
+        job.Status = JobStatus.Scheduled;
+        job.RequestedStartTime = wakeAt;
+        job.UpdatedAt = now;
+        if (!await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        ErgateTelemetry.StepCompleted(job.WorkflowName);
+        await NotifyAsync(static (o, j, s, ct) => o.OnStepCompletedAsync(j, (string)s!, ct), job, step.Name).ConfigureAwait(false);
+        Log.Sleeping(logger, job.Id, step.Name, wakeAt);
+        await HandBackAsync(delivery, job, wakeAt - now).ConfigureAwait(false);
+    }
+
+    /// <summary>A step finished: the job goes on at step <paramref name="next"/> with <paramref name="result"/> as its input.</summary>
+    private static void AdvanceTo(Job job, RegisteredWorkflow workflow, int next, object? result)
+    {
+        job.LastReturnValue = result;
+        job.StepsCompleted++;
+        job.CurrentStep = next;
+        job.Attempt = 1;
+        job.Error = null;
+        job.PercentCompleted = Math.Max(job.PercentCompleted, workflow.PercentAfter(job.StepsCompleted, next));
     }
 
     /// <summary>Takes one of the <see cref="ErgateOptions.MaxConcurrency"/> run slots, waiting for one if need be; false when shutdown came first (no step starts then) and the job was handed back.</summary>
