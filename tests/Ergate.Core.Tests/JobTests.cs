@@ -98,6 +98,9 @@ public sealed class InMemoryStateStoreTests
             [nameof(Job.CreatedAt)] = DateTimeOffset.UnixEpoch.AddDays(1),
             [nameof(Job.UpdatedAt)] = DateTimeOffset.UnixEpoch.AddDays(2),
             [nameof(Job.Error)] = new JobError("s", "m", null, null, DateTimeOffset.UnixEpoch),
+            [nameof(Job.Wait)] = new JobWait("shipped", DateTimeOffset.UnixEpoch, "remind"),
+            [nameof(Job.Signals)] = new[] { new JobSignal("item", null, "s-1", DateTimeOffset.UnixEpoch) },
+            [nameof(Job.SignalIds)] = new[] { "s-1" },
             [nameof(Job.TraceParent)] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         };
         Assert.Equal(values.Keys.Order(), settable.Select(p => p.Name).Order());
@@ -111,7 +114,11 @@ public sealed class InMemoryStateStoreTests
 
         foreach (var property in settable)
         {
-            Assert.Equal(property.GetValue(changed)?.ToString(), property.GetValue(read)?.ToString());
+            var expected = property.GetValue(changed);
+            var actual = property.GetValue(read);
+            Assert.Equal(
+                expected is System.Collections.IEnumerable list and not string ? string.Join(",", list.Cast<object>()) : expected?.ToString(),
+                actual is System.Collections.IEnumerable readList and not string ? string.Join(",", readList.Cast<object>()) : actual?.ToString());
         }
     }
 }

@@ -220,6 +220,73 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
         Assert.InRange(_wokeAt - _restedAt, Nap, Nap + TimerTolerance);
     }
 
+    /// <summary>A job waiting for a signal is stored WAITING and holds no run lease; the signal resumes it with its payload, typed, as the next step's input.</summary>
+    [Fact]
+    public async Task A_waiting_job_holds_nothing_and_a_signal_resumes_it_with_its_typed_payload()
+    {
+        var client = new ErgateClient(_queue, _store);
+        await using (var worker = await StartWorkerAsync())
+        {
+            await client.StartAsync("ship", 30, new StartOptions { Id = "order", UserContext = 30 });
+            var waiting = await WaitForStatusAsync(client, "order", JobStatus.Waiting);
+            Assert.Equal(new JobWait("shipped", null, null), waiting.Wait);
+            if (_store is IRunLeaseStore leases)
+            {
+                await WaitUntilTakenAsync(leases, "order");
+            }
+
+            Assert.Equal(SignalResult.Resumed, await client.SignalAsync("order", "shipped", new Shipment("DHL", "JD0001")));
+
+            Assert.Equal("charged 30, shipped by DHL as JD0001", (await client.WaitForCompletionAsync("order", Timeout)).GetResult<string>());
+        }
+
+        Assert.Equal(SignalResult.JobFinished, await client.SignalAsync("order", "shipped", new Shipment("UPS", "late")));
+        Assert.Equal(SignalResult.NotFound, await client.SignalAsync("no-such-order", "shipped"));
+    }
+
+    /// <summary>Signals sent before the job waits are kept in order and each consumed once; a resent signal id is a no-op.</summary>
+    [Fact]
+    public async Task Signals_sent_before_the_wait_are_kept_in_order_and_each_consumed_once()
+    {
+        var client = new ErgateClient(_queue, _store);
+        await client.StartAsync("collect", options: new StartOptions { Id = "collector" });
+
+        Assert.Equal(SignalResult.Kept, await client.SignalAsync("collector", "item", "first", signalId: "s-1"));
+        Assert.Equal(SignalResult.Duplicate, await client.SignalAsync("collector", "item", "first again", signalId: "s-1"));
+        Assert.Equal(SignalResult.Kept, await client.SignalAsync("collector", "item", "second", signalId: "s-2"));
+        Assert.Equal(SignalResult.Kept, await client.SignalAsync("collector", "other", "not waited for"));
+        await using (var worker = await StartWorkerAsync())
+        {
+            Assert.Equal("second", (await client.WaitForCompletionAsync("collector", Timeout)).GetResult<string>());
+        }
+
+        var done = (await client.GetAsync("collector"))!;
+        Assert.Equal(3, done.StepsCompleted);
+        Assert.Equal(["other"], done.Signals!.Select(signal => signal.Name));
+        Assert.Equal(1, Runs("collect second"));
+    }
+
+    /// <summary>A wait whose timeout passes without the signal goes on at its timeout step; the step after the wait never runs.</summary>
+    [Fact]
+    public async Task A_wait_whose_timeout_passes_goes_on_at_its_timeout_step()
+    {
+        var client = new ErgateClient(_queue, _store);
+        await using (var worker = await StartWorkerAsync())
+        {
+            await client.StartAsync("remind", options: new StartOptions { Id = "reminded" });
+
+            var done = await client.WaitForCompletionAsync("reminded", Timeout);
+
+            Assert.Equal("reminder sent", done.GetResult<string>());
+        }
+
+        Assert.Equal(0, Runs("shipped"));
+        Assert.Equal(SignalResult.JobFinished, await client.SignalAsync("reminded", "shipped", new Shipment("DHL", "too late")));
+    }
+
+    /// <summary>The payload of the "shipped" signal.</summary>
+    public sealed record Shipment(string Carrier, string Tracking);
+
     /// <summary>How late a timer may fire on this backend (its delayed delivery's precision); 1 s unless overridden.</summary>
     protected virtual TimeSpan TimerTolerance => TimeSpan.FromSeconds(1);
 
@@ -354,6 +421,25 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
             return input;
         });
         app.RegisterWorkflow(nap);
+        var ship = new Workflow("ship");
+        ship.Step("charge", (int amount) => StepOutcome.WaitForSignal("shipped"));
+        ship.Step("confirm", (Shipment shipment, JobContext context) =>
+            $"charged {context.GetUserContext<int>()}, shipped by {shipment.Carrier} as {shipment.Tracking}");
+        app.RegisterWorkflow(ship);
+        var collect = new Workflow("collect");
+        collect.Step("start", () => StepOutcome.WaitForSignal("item"));
+        collect.Step("first", (string item, JobContext context) => StepOutcome.WaitForSignal("item"));
+        collect.Step("second", (string item) =>
+        {
+            Ran("collect second");
+            return item;
+        });
+        app.RegisterWorkflow(collect);
+        var remind = new Workflow("remind");
+        remind.Step("start", () => StepOutcome.WaitForSignal("shipped", TimeSpan.FromSeconds(1), onTimeout: "reminder")).CanGoTo("reminder");
+        remind.Step("shipped", (Shipment shipment) => Ran("shipped"));
+        remind.Step("reminder", () => "reminder sent");
+        app.RegisterWorkflow(remind);
         app.AddObserver(new Observer(_observed));
         var stop = new CancellationTokenSource();
         var run = app.RunAsync(stop.Token);

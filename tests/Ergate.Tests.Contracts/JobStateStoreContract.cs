@@ -35,6 +35,9 @@ public abstract class JobStateStoreContract(JobStateStoreFactory factory) : Stor
             UpdatedAt = created.AddMinutes(2),
             Error = new JobError("charge", "card declined", "System.InvalidOperationException", "at Charge()", created.AddMinutes(2)),
             TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            Wait = new JobWait("shipped", created.AddDays(2), "remind"),
+            Signals = [new JobSignal("item", System.Text.Json.JsonSerializer.SerializeToElement(new { Qty = 2 }), "s-1", created)],
+            SignalIds = ["s-1"],
         };
 
         await Store.UpdateAsync(job);
@@ -55,6 +58,10 @@ public abstract class JobStateStoreContract(JobStateStoreFactory factory) : Stor
         Assert.Equal(job.UpdatedAt, read.UpdatedAt);
         Assert.Equal(job.Error, read.Error);
         Assert.Equal(job.TraceParent, read.TraceParent);
+        Assert.Equal(job.Wait, read.Wait);
+        var signal = Assert.Single(read.Signals!);
+        Assert.Equal(("item", "s-1", created, 2), (signal.Name, signal.Id, signal.SentAt, signal.Payload!.Value.GetProperty("Qty").GetInt32()));
+        Assert.Equal(["s-1"], read.SignalIds!);
     }
 
     /// <summary>The latest write wins.</summary>

@@ -1,7 +1,7 @@
 namespace Ergate;
 
 /// <summary>
-/// Starts, watches, cancels and retries jobs from any process — a web app, a script, a worker — with
+/// Starts, watches, signals, cancels and retries jobs from any process — a web app, a script, a worker — with
 /// the same queue and state store the workers use; it runs no worker itself. Registered by
 /// <c>ErgateApp.CreateBuilder()</c>, <c>services.AddErgate(...)</c> and
 /// <c>services.AddErgateProducer(...)</c>; or built from a queue and a store.
@@ -157,8 +157,7 @@ public sealed class ErgateClient
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        var conditional = _store as IConditionalJobStateStore
-            ?? throw new NotSupportedException($"Cancelling needs a state store with conditional writes (IConditionalJobStateStore); {_store.GetType().Name} has none.");
+        var conditional = ConditionalStore("Cancelling");
         while (true)
         {
             var job = await _store.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
@@ -184,6 +183,80 @@ public sealed class ErgateClient
             }
 
             // The job moved on meanwhile (a step stored): read it again.
+        }
+    }
+
+    /// <summary>
+    /// Sends the signal <paramref name="signalName"/> to a job. A job WAITING for it goes on at
+    /// once, <paramref name="payload"/> as its next step's input; otherwise the signal is kept
+    /// (after any others of its name) and consumed when a step of the job waits for it.
+    /// </summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="signalName">The name a step waits for (<see cref="StepOutcome.WaitForSignal"/>).</param>
+    /// <param name="payload">The next step's input (serialized to JSON here). A payload that does not fit that step's input fails the job alone, with the reason.</param>
+    /// <param name="signalId">Makes the signal idempotent: a signal with an id the job received already changes nothing.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="NotSupportedException">The state store cannot write conditionally (<see cref="IConditionalJobStateStore"/>), so a signal could be lost to a concurrent write.</exception>
+    public async Task<SignalResult> SignalAsync(string jobId, string signalName, object? payload = null, string? signalId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(signalName);
+        var conditional = ConditionalStore("Signalling");
+        var body = payload is null ? (System.Text.Json.JsonElement?)null : JobSerializer.ToElement(payload);
+        while (true)
+        {
+            var job = await _store.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+            if (job is null)
+            {
+                return SignalResult.NotFound;
+            }
+
+            if (job.Status.IsFinished())
+            {
+                return SignalResult.JobFinished;
+            }
+
+            if (signalId is not null && job.SignalIds?.Contains(signalId) == true)
+            {
+                return SignalResult.Duplicate;
+            }
+
+            var now = _time.GetUtcNow();
+            job.UpdatedAt = now;
+            if (signalId is not null)
+            {
+                job.SignalIds = [.. job.SignalIds ?? [], signalId];
+            }
+
+            var resumes = job.Status == JobStatus.Waiting && job.Wait?.SignalName == signalName;
+            if (resumes)
+            {
+                job.Status = JobStatus.Queued;
+                job.Wait = null;
+                job.LastReturnValue = body;
+                job.RequestedStartTime = null;
+                if (_outbox is not null)
+                {
+                    await _outbox.AddToOutboxAsync(job.Id, now, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                job.Signals = [.. job.Signals ?? [], new JobSignal(signalName, body, signalId, now)];
+            }
+
+            if (await conditional.TryUpdateAsync(job, cancellationToken).ConfigureAwait(false))
+            {
+                if (!resumes)
+                {
+                    return SignalResult.Kept;
+                }
+
+                await EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
+                return SignalResult.Resumed;
+            }
+
+            // The job moved on meanwhile (a step stored, it started waiting): read it again.
         }
     }
 
@@ -225,6 +298,10 @@ public sealed class ErgateClient
             // Changed meanwhile (another retry, say): read it again.
         }
     }
+
+    /// <summary>The store as one with conditional writes, which <paramref name="feature"/> needs.</summary>
+    private IConditionalJobStateStore ConditionalStore(string feature) => _store as IConditionalJobStateStore
+        ?? throw new NotSupportedException($"{feature} needs a state store with conditional writes (IConditionalJobStateStore); {_store.GetType().Name} has none.");
 
     private async Task EnqueueAsync(Job job, CancellationToken cancellationToken)
     {

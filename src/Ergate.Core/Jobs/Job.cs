@@ -93,6 +93,19 @@ public sealed class Job
     /// <summary>When the job's state last changed.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>What the job waits for while it is <see cref="JobStatus.Waiting"/>; null otherwise.</summary>
+    public JobWait? Wait { get; set; }
+
+    /// <summary>
+    /// Signals sent to the job and not consumed yet, oldest first: a step that waits for one of
+    /// these names consumes the oldest at once. Null when there are none. Replaced, never changed
+    /// in place.
+    /// </summary>
+    public IReadOnlyList<JobSignal>? Signals { get; set; }
+
+    /// <summary>The ids of the signals the job received with an id: a signal resent with one of them is a no-op. Null when none.</summary>
+    public IReadOnlyList<string>? SignalIds { get; set; }
+
     /// <summary>Why the job failed or was aborted; null otherwise.</summary>
     public JobError? Error { get; set; }
 
@@ -136,6 +149,9 @@ public sealed class Job
         CreatedAt = other.CreatedAt;
         UpdatedAt = other.UpdatedAt;
         Error = other.Error;
+        Wait = other.Wait;
+        Signals = other.Signals;
+        SignalIds = other.SignalIds;
         TraceParent = other.TraceParent;
     }
 

@@ -23,7 +23,7 @@ public sealed class StepOutcome
     /// <summary>The value handed on: the input of the target step, or the job's final result.</summary>
     public object? Value { get; }
 
-    /// <summary>The step to go to, for <see cref="GoTo"/>.</summary>
+    /// <summary>The step to go to, for <see cref="GoTo"/>; the step to go on at after a timeout, for <see cref="WaitForSignal"/>.</summary>
     public string? TargetStep { get; }
 
     /// <summary>The abort message, for <see cref="Abort"/>.</summary>
@@ -32,8 +32,11 @@ public sealed class StepOutcome
     /// <summary>When the next step runs, for <see cref="SleepUntil"/>.</summary>
     public DateTimeOffset? WakeAt { get; }
 
-    /// <summary>How long before the next step runs, for <see cref="Sleep"/>.</summary>
+    /// <summary>How long before the next step runs, for <see cref="Sleep"/>; how long to wait for the signal, for <see cref="WaitForSignal"/>.</summary>
     public TimeSpan? SleepFor { get; }
+
+    /// <summary>The signal waited for, for <see cref="WaitForSignal"/>.</summary>
+    public string? SignalName { get; private init; }
 
     /// <summary>
     /// Continues with the next step, <paramref name="value"/> as its input: the same as returning
@@ -71,6 +74,26 @@ public sealed class StepOutcome
     /// <summary>Continues with the next step at <paramref name="wakeAt"/> (at once if it has passed), <paramref name="value"/> as its input: a durable timer, as <see cref="Sleep"/>.</summary>
     public static StepOutcome SleepUntil(DateTimeOffset wakeAt, object? value = null) => new(StepOutcomeKind.Sleep, value, null, null, wakeAt: wakeAt);
 
+    /// <summary>
+    /// Waits for the signal <paramref name="signalName"/> (<see cref="ErgateClient.SignalAsync"/>)
+    /// before the next step, whose input is the signal's payload. A signal sent before the job
+    /// waits is kept and consumed at once. While it waits the job is stored WAITING and holds
+    /// no worker, run slot, thread or lease. After <paramref name="timeout"/> without the signal
+    /// the job goes on at the later step <paramref name="onTimeout"/> with no input (declare it
+    /// with <see cref="WorkflowStep.CanGoTo"/>), or fails when none is named.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is not positive.</exception>
+    public static StepOutcome WaitForSignal(string signalName, TimeSpan? timeout = null, string? onTimeout = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(signalName);
+        if (timeout is { } limit)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, TimeSpan.Zero, nameof(timeout));
+        }
+
+        return new(StepOutcomeKind.WaitForSignal, null, onTimeout, null, sleep: timeout) { SignalName = signalName };
+    }
+
     /// <summary>Stops the job on purpose: it ends <see cref="JobStatus.Aborted"/> with <paramref name="message"/> stored.</summary>
     public static StepOutcome Abort(string message)
     {
@@ -86,4 +109,5 @@ internal enum StepOutcomeKind
     GoToEnd,
     Abort,
     Sleep,
+    WaitForSignal,
 }

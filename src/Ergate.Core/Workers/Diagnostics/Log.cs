@@ -80,6 +80,15 @@ internal static partial class Log
     [LoggerMessage(1039, LogLevel.Debug, "Job {JobId} sleeps after step {Step} until {WakeAt:O}; its message waits in the queue")]
     public static partial void Sleeping(ILogger logger, string jobId, string step, DateTimeOffset wakeAt);
 
+    [LoggerMessage(1040, LogLevel.Debug, "Job {JobId} waits for signal {Signal} (until {TimeoutAt:O}); it holds nothing meanwhile")]
+    public static partial void WaitingForSignal(ILogger logger, string jobId, string signal, DateTimeOffset? timeoutAt);
+
+    [LoggerMessage(1041, LogLevel.Information, "Job {JobId} got no signal {Signal} by {TimeoutAt:O}: {Outcome}")]
+    public static partial void SignalTimedOut(ILogger logger, string jobId, string signal, DateTimeOffset? timeoutAt, string outcome);
+
+    [LoggerMessage(1042, LogLevel.Debug, "A message of job {JobId} ({Status}) is not the timer of its current wait (a copy, or the timer of a wait that is over): settled without running")]
+    public static partial void OutdatedWaitMessage(ILogger logger, string jobId, JobStatus status);
+
     [LoggerMessage(1030, LogLevel.Warning, "The state store {Store} keeps no run leases (IRunLeaseStore): a job whose message arrives twice can run in two places at once")]
     public static partial void NoRunLeases(ILogger logger, string store);
 

@@ -61,7 +61,7 @@ internal sealed class JobRunner(
 
         try
         {
-            await RunLoadedAsync(delivery, job, leased).ConfigureAwait(false);
+            await RunLoadedAsync(delivery, delivered, job, leased).ConfigureAwait(false);
         }
         finally
         {
@@ -69,7 +69,7 @@ internal sealed class JobRunner(
         }
     }
 
-    private async ValueTask RunLoadedAsync(JobDelivery delivery, Job job, bool leased)
+    private async ValueTask RunLoadedAsync(JobDelivery delivery, Job delivered, Job job, bool leased)
     {
         if (job.Status.IsFinished())
         {
@@ -103,7 +103,22 @@ internal sealed class JobRunner(
             return;
         }
 
+        if (IsOutdatedWaitMessage(delivered, job))
+        {
+            // A waiting job holds no message but its timeout's timer; this one is a copy, or the
+            // timer of a wait that is over (the signal came): the job goes on from its own message.
+            Log.OutdatedWaitMessage(logger, job.Id, job.Status);
+            await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
+            await CompleteAsync(delivery, job).ConfigureAwait(false);
+            return;
+        }
+
         if (!await WaitUntilDueAsync(delivery, job).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        if (job.Wait is { } wait && !await TimeOutAsync(delivery, job, workflow, wait).ConfigureAwait(false))
         {
             return;
         }
@@ -194,6 +209,7 @@ internal sealed class JobRunner(
             int next;
             if (result is StepOutcome outcome)
             {
+                var handedOn = outcome.Value;
                 switch (outcome.Kind)
                 {
                     case StepOutcomeKind.Abort:
@@ -208,6 +224,21 @@ internal sealed class JobRunner(
                     case StepOutcomeKind.Sleep:
                         await SleepAsync(delivery, job, workflow, step, outcome).ConfigureAwait(false);
                         return;
+                    case StepOutcomeKind.WaitForSignal:
+                        if (await FailedAsLastStepAsync(delivery, job, workflow, step, "wait for a signal").ConfigureAwait(false))
+                        {
+                            return;
+                        }
+
+                        // A signal sent before the job waits is consumed at once, stored with this step's result.
+                        if (!TryTakeSignal(job, outcome.SignalName!, out handedOn))
+                        {
+                            await WaitForSignalAsync(delivery, job, workflow, step, outcome).ConfigureAwait(false);
+                            return;
+                        }
+
+                        next = step.Index + 1;
+                        break;
                     default:
                         next = workflow.IndexOf(outcome.TargetStep!);
                         if (next <= step.Index)
@@ -222,7 +253,7 @@ internal sealed class JobRunner(
                         break;
                 }
 
-                result = outcome.Value;
+                result = handedOn;
             }
             else
             {
@@ -273,29 +304,128 @@ internal sealed class JobRunner(
     /// </summary>
     private async ValueTask SleepAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepOutcome outcome)
     {
-        var next = step.Index + 1;
-        if (next >= workflow.Steps.Length)
+        if (await FailedAsLastStepAsync(delivery, job, workflow, step, "sleep").ConfigureAwait(false))
         {
-            var error = new InvalidOperationException($"Step '{step.Name}' asked to sleep, but it is the last step of workflow '{workflow.Name}': no step would run after it.");
-            await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
             return;
         }
 
         var now = time.GetUtcNow();
         var wakeAt = outcome.WakeAt ?? now + outcome.SleepFor!.Value;
-        AdvanceTo(job, workflow, next, outcome.Value);
-        job.Status = JobStatus.Scheduled;
-        job.RequestedStartTime = wakeAt;
-        job.UpdatedAt = now;
-        if (!await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
+        if (!await StoreAtRestAsync(delivery, job, workflow, step, JobStatus.Scheduled, outcome.Value, wakeAt, now).ConfigureAwait(false))
         {
             return;
         }
 
-        ErgateTelemetry.StepCompleted(job.WorkflowName);
-        await NotifyAsync(static (o, j, s, ct) => o.OnStepCompletedAsync(j, (string)s!, ct), job, step.Name).ConfigureAwait(false);
         Log.Sleeping(logger, job.Id, step.Name, wakeAt);
         await HandBackAsync(delivery, job, wakeAt - now).ConfigureAwait(false);
+    }
+
+    /// <summary>True for a message that is not the timer of the job's current wait: the job waits without one, or waits no more.</summary>
+    private static bool IsOutdatedWaitMessage(Job delivered, Job stored) => stored.Status == JobStatus.Waiting
+        ? stored.Wait?.TimeoutAt is null || delivered.Wait?.TimeoutAt != stored.Wait.TimeoutAt
+        : delivered.Status == JobStatus.Waiting && !ReferenceEquals(delivered, stored);
+
+    /// <summary>
+    /// The timeout of a wait passed without the signal: the job goes on at the wait's timeout
+    /// step with no input (true), or fails when it named none or a step that is not ahead (false).
+    /// </summary>
+    private async ValueTask<bool> TimeOutAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, JobWait wait)
+    {
+        job.Wait = null;
+        var target = wait.OnTimeout is null ? -1 : workflow.IndexOf(wait.OnTimeout);
+        if (target < job.CurrentStep)
+        {
+            var reason = wait.OnTimeout is null
+                ? $"No signal '{wait.SignalName}' came by {wait.TimeoutAt:O}, and the wait named no step for its timeout."
+                : $"No signal '{wait.SignalName}' came by {wait.TimeoutAt:O}, and its timeout step '{wait.OnTimeout}' is not a later step of workflow '{workflow.Name}'.";
+            Log.SignalTimedOut(logger, job.Id, wait.SignalName, wait.TimeoutAt, "failing it");
+            await FailAsync(delivery, job, null, null, reason).ConfigureAwait(false);
+            return false;
+        }
+
+        Log.SignalTimedOut(logger, job.Id, wait.SignalName, wait.TimeoutAt, $"going on at step '{wait.OnTimeout}'");
+        job.CurrentStep = target;
+        job.LastReturnValue = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Stores a job that rests after <paramref name="step"/> (asleep or waiting) at the next step,
+    /// with <paramref name="value"/> as its input and <paramref name="until"/> as its start time;
+    /// false when the run ends here instead (see <see cref="StoreOrHandBackAsync"/>).
+    /// </summary>
+    private async ValueTask<bool> StoreAtRestAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, JobStatus status, object? value, DateTimeOffset? until, DateTimeOffset now)
+    {
+        AdvanceTo(job, workflow, step.Index + 1, value);
+        job.Status = status;
+        job.RequestedStartTime = until;
+        job.UpdatedAt = now;
+        if (!await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        ErgateTelemetry.StepCompleted(job.WorkflowName);
+        await NotifyAsync(static (o, j, s, ct) => o.OnStepCompletedAsync(j, (string)s!, ct), job, step.Name).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>A step that asked to <paramref name="what"/> is the last one, so no step would run after it: fails the job with that reason and true.</summary>
+    private async ValueTask<bool> FailedAsLastStepAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, string what)
+    {
+        if (step.Index + 1 < workflow.Steps.Length)
+        {
+            return false;
+        }
+
+        var error = new InvalidOperationException($"Step '{step.Name}' asked to {what}, but it is the last step of workflow '{workflow.Name}': no step would run after it.");
+        await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Takes the oldest signal named <paramref name="name"/> out of the job's pending signals; its payload is the next step's input.</summary>
+    private static bool TryTakeSignal(Job job, string name, out object? payload)
+    {
+        var signals = job.Signals;
+        for (var i = 0; signals is not null && i < signals.Count; i++)
+        {
+            if (signals[i].Name == name)
+            {
+                payload = signals[i].Payload;
+                job.Signals = signals.Count == 1 ? null : [.. signals.Take(i), .. signals.Skip(i + 1)];
+                return true;
+            }
+        }
+
+        payload = null;
+        return false;
+    }
+
+    /// <summary>
+    /// Waits for a signal: stores the job WAITING at the next step, then settles its message
+    /// (nothing is held while it waits), or with a timeout hands the message back with that
+    /// delay as the timeout's timer. A signal sent meanwhile makes the write fail and the job go
+    /// back to the queue, and the next delivery finds the signal.
+    /// </summary>
+    private async ValueTask WaitForSignalAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepOutcome outcome)
+    {
+        var now = time.GetUtcNow();
+        var timeoutAt = now + outcome.SleepFor;
+        job.Wait = new JobWait(outcome.SignalName!, timeoutAt, outcome.TargetStep);
+        if (!await StoreAtRestAsync(delivery, job, workflow, step, JobStatus.Waiting, null, timeoutAt, now).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        Log.WaitingForSignal(logger, job.Id, outcome.SignalName!, timeoutAt);
+        if (outcome.SleepFor is { } timeout)
+        {
+            await HandBackAsync(delivery, job, timeout).ConfigureAwait(false);
+            return;
+        }
+
+        await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
+        await CompleteAsync(delivery, job).ConfigureAwait(false);
     }
 
     /// <summary>A step finished: the job goes on at step <paramref name="next"/> with <paramref name="result"/> as its input.</summary>
