@@ -36,7 +36,7 @@ public class StepDispatchBenchmarks
         var services = new ServiceCollection().BuildServiceProvider();
         var runtime = new ErgateRuntime(services, NullLoggerFactory.Instance);
         runtime.Register(workflow);
-        runtime.TryGetWorkflow("noop", out var registered);
+        runtime.TryGetWorkflow("noop", 0, out var registered);
         _binding = registered.Steps[0].Binding;
         _arguments = new StepArguments { Input = 1, Context = new JobContext(Job.Create("noop"), "step0") };
         var store = new InMemoryJobStateStore();

@@ -87,6 +87,7 @@ public sealed class InMemoryStateStoreTests
         {
             [nameof(Job.Status)] = JobStatus.Aborted,
             [nameof(Job.Revision)] = 41L,
+            [nameof(Job.WorkflowVersion)] = 3,
             [nameof(Job.CurrentStep)] = 7,
             [nameof(Job.StepsCompleted)] = 6,
             [nameof(Job.PercentCompleted)] = 77.7,

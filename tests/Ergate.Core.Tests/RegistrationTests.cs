@@ -278,7 +278,7 @@ public sealed class RegistrationTests
         var runtime = new ErgateRuntime(new ServiceCollection().BuildServiceProvider(), NullLoggerFactory.Instance);
         runtime.Register(workflow);
 
-        Assert.True(runtime.TryGetWorkflow("wf", out var registered));
+        Assert.True(runtime.TryGetWorkflow("wf", 0, out var registered));
         Assert.Equal(["a", "b", "c"], registered.Steps.Select(s => s.Name));
         Assert.Equal(2, registered.IndexOf("c"));
         Assert.Equal(-1, registered.IndexOf("missing"));

@@ -74,6 +74,13 @@ public sealed class ErgateOptions
     /// </summary>
     public bool StopWhenIdle { get; set; }
 
+    /// <summary>
+    /// What a worker does with a job that started on a version of a workflow it does not have
+    /// (it has other versions of that name): false (the default) hands the job back to the queue
+    /// for 10 s, for a worker that has that version; true fails the job with the reason.
+    /// </summary>
+    public bool FailJobsOfUnknownVersions { get; set; }
+
     /// <summary>The retry policy of steps whose workflow and step set none (default: no retries).</summary>
     public RetryPolicy DefaultRetryPolicy { get; set; } = RetryPolicy.None;
 }

@@ -48,6 +48,13 @@ public sealed class Job
     /// <summary>The name of the workflow that runs this job.</summary>
     public string WorkflowName { get; }
 
+    /// <summary>
+    /// The version of the workflow the job started on (<see cref="Workflow.Version"/>), recorded by
+    /// the worker that runs its first step (the newest version it has); 0 until then. The job runs
+    /// its steps from that version's definition only.
+    /// </summary>
+    public int WorkflowVersion { get; set; }
+
     /// <summary>Where the job is in its life.</summary>
     public JobStatus Status { get; set; }
 
@@ -138,6 +145,7 @@ public sealed class Job
     {
         Status = other.Status;
         Revision = other.Revision;
+        WorkflowVersion = other.WorkflowVersion;
         CurrentStep = other.CurrentStep;
         StepsCompleted = other.StepsCompleted;
         PercentCompleted = other.PercentCompleted;

@@ -26,15 +26,26 @@ public sealed class Workflow
     private bool _frozen;
 
     /// <summary>Creates an empty workflow.</summary>
-    /// <param name="name">The name jobs refer to; unique in an app.</param>
-    public Workflow(string name)
+    /// <param name="name">The name jobs refer to.</param>
+    /// <param name="version">
+    /// Its version, from 1: a job runs on the version it started on, so several versions of one
+    /// name can be registered side by side while the jobs of an old one drain (see the README's
+    /// upgrade recipe). Name and version are unique in an app.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="version"/> is below 1.</exception>
+    public Workflow(string name, int version = 1)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
         Name = name;
+        Version = version;
     }
 
     /// <summary>The name jobs refer to.</summary>
     public string Name { get; }
+
+    /// <summary>The version jobs that start on this definition record (<see cref="Job.WorkflowVersion"/>).</summary>
+    public int Version { get; }
 
     /// <summary>The steps, in order.</summary>
     public IReadOnlyList<WorkflowStep> Steps => _steps;

@@ -9,7 +9,8 @@ namespace Ergate;
 /// </summary>
 internal sealed class ErgateRuntime(IServiceProvider services, ILoggerFactory loggerFactory)
 {
-    private readonly Dictionary<string, RegisteredWorkflow> _workflows = new(StringComparer.Ordinal);
+    // Each name's versions, newest first.
+    private readonly Dictionary<string, List<RegisteredWorkflow>> _workflows = new(StringComparer.Ordinal);
     private readonly List<JobObserver> _observers = [];
 
     public List<Func<IServiceProvider, CancellationToken, Task>> StartingHooks { get; } = [];
@@ -18,11 +19,28 @@ internal sealed class ErgateRuntime(IServiceProvider services, ILoggerFactory lo
 
     public bool StopWhenIdle { get; set; }
 
-    public IReadOnlyCollection<string> WorkflowNames => _workflows.Keys;
+    /// <summary>The registered workflows as "name" (one version) or "name v1, v2".</summary>
+    public IEnumerable<string> WorkflowNames => _workflows.Select(entry => entry.Value is [{ Version: 1 }]
+        ? entry.Key
+        : $"{entry.Key} v{string.Join(", v", entry.Value.Select(workflow => workflow.Version).Order())}");
 
     public IReadOnlyList<JobObserver> Observers => _observers;
 
-    public bool TryGetWorkflow(string name, out RegisteredWorkflow workflow) => _workflows.TryGetValue(name, out workflow!);
+    /// <summary>The definition of <paramref name="name"/> at <paramref name="version"/>; 0 asks for the newest version registered.</summary>
+    public bool TryGetWorkflow(string name, int version, out RegisteredWorkflow workflow)
+    {
+        workflow = null!;
+        if (!_workflows.TryGetValue(name, out var versions))
+        {
+            return false;
+        }
+
+        workflow = version == 0 ? versions[0] : versions.Find(candidate => candidate.Version == version)!;
+        return workflow is not null;
+    }
+
+    /// <summary>True when some version of <paramref name="name"/> is registered.</summary>
+    public bool HasWorkflow(string name) => _workflows.ContainsKey(name);
 
     public void AddObserver(JobObserver observer) => _observers.Add(observer);
 
@@ -35,9 +53,9 @@ internal sealed class ErgateRuntime(IServiceProvider services, ILoggerFactory lo
     {
         var registration = new WorkflowRegistration(workflow);
         var errors = new List<string>();
-        if (_workflows.ContainsKey(workflow.Name))
+        if (_workflows.TryGetValue(workflow.Name, out var registered) && registered.Exists(other => other.Version == workflow.Version))
         {
-            errors.Add($"A workflow named '{workflow.Name}' is already registered; workflow names are unique in an app.");
+            errors.Add($"A workflow named '{workflow.Name}' is already registered at version {workflow.Version}; a name and version are unique in an app (register a new definition with a higher version).");
         }
 
         errors.AddRange(registration.Problems(services));
@@ -46,7 +64,9 @@ internal sealed class ErgateRuntime(IServiceProvider services, ILoggerFactory lo
             throw new WorkflowDefinitionException(workflow.Name, errors);
         }
 
-        _workflows.Add(workflow.Name, registration.Compile(loggerFactory.CreateLogger($"Ergate.Workflows.{workflow.Name}")));
+        var versions = registered ?? (_workflows[workflow.Name] = []);
+        versions.Add(registration.Compile(loggerFactory.CreateLogger($"Ergate.Workflows.{workflow.Name}")));
+        versions.Sort((a, b) => b.Version.CompareTo(a.Version));
         workflow.Freeze();
     }
 }

@@ -15,9 +15,10 @@ internal sealed class RegisteredWorkflow
     private readonly FrozenDictionary<string, int> _indexByName;
     private readonly int[] _longestRemaining;
 
-    public RegisteredWorkflow(string name, ImmutableArray<RegisteredStep> steps, ILogger logger)
+    public RegisteredWorkflow(string name, int version, ImmutableArray<RegisteredStep> steps, ILogger logger)
     {
         Name = name;
+        Version = version;
         Steps = steps;
         Logger = logger;
         _indexByName = steps.ToFrozenDictionary(step => step.Name, step => step.Index, StringComparer.Ordinal);
@@ -25,6 +26,9 @@ internal sealed class RegisteredWorkflow
     }
 
     public string Name { get; }
+
+    /// <summary>The definition's version (<see cref="Workflow.Version"/>).</summary>
+    public int Version { get; }
 
     public ImmutableArray<RegisteredStep> Steps { get; }
 

@@ -65,6 +65,7 @@ internal sealed class WorkflowRegistration
     /// <summary>Compiles the snapshot of a definition that has no <see cref="Problems"/>.</summary>
     public RegisteredWorkflow Compile(ILogger logger) => new(
         _workflow.Name,
+        _workflow.Version,
         [.. _workflow.Steps.Select(step => new RegisteredStep(
             _workflow.Name,
             step.Index,

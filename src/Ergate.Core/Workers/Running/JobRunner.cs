@@ -39,6 +39,9 @@ internal sealed class JobRunner(
 {
     private const int SettleAttempts = 5;
 
+    /// <summary>How long a job of a workflow version this worker lacks waits in the queue before a worker looks at it again.</summary>
+    internal static readonly TimeSpan UnknownVersionDelay = TimeSpan.FromSeconds(10);
+
     /// <summary>How long the first step of a delivery runs before the job is stored as RUNNING.</summary>
     internal static readonly TimeSpan RunningStatusDelay = TimeSpan.FromMilliseconds(100);
 
@@ -85,11 +88,14 @@ internal sealed class JobRunner(
             return;
         }
 
-        if (!runtime.TryGetWorkflow(job.WorkflowName, out var workflow))
+        if (!runtime.TryGetWorkflow(job.WorkflowName, job.WorkflowVersion, out var workflow))
         {
-            await FailAsync(delivery, job, null, null, $"Unknown workflow '{job.WorkflowName}'. Registered workflows: {string.Join(", ", runtime.WorkflowNames)}.").ConfigureAwait(false);
+            await UnknownWorkflowAsync(delivery, job).ConfigureAwait(false);
             return;
         }
+
+        // A job runs on the version it started on: the newest here, when it starts here.
+        job.WorkflowVersion = workflow.Version;
 
         if (job.CurrentStep < 0 || job.CurrentStep >= workflow.Steps.Length)
         {
@@ -368,6 +374,30 @@ internal sealed class JobRunner(
         ErgateTelemetry.StepCompleted(job.WorkflowName);
         await NotifyAsync(static (o, j, s, ct) => o.OnStepCompletedAsync(j, (string)s!, ct), job, step.Name).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// A job of a workflow this app does not have: when the app has other versions of it, the job
+    /// goes back to the queue for a worker that has its version (or fails, with
+    /// <see cref="ErgateOptions.FailJobsOfUnknownVersions"/>); an unknown name fails it.
+    /// </summary>
+    private async ValueTask UnknownWorkflowAsync(JobDelivery delivery, Job job)
+    {
+        var registered = string.Join("; ", runtime.WorkflowNames);
+        if (!runtime.HasWorkflow(job.WorkflowName))
+        {
+            await FailAsync(delivery, job, null, null, $"Unknown workflow '{job.WorkflowName}'. Registered workflows: {registered}.").ConfigureAwait(false);
+            return;
+        }
+
+        if (options.FailJobsOfUnknownVersions)
+        {
+            await FailAsync(delivery, job, null, null, $"Job started on version {job.WorkflowVersion} of workflow '{job.WorkflowName}', which this worker does not have. Registered workflows: {registered}.").ConfigureAwait(false);
+            return;
+        }
+
+        Log.VersionElsewhere(logger, job.Id, job.WorkflowName, job.WorkflowVersion, UnknownVersionDelay);
+        await HandBackAsync(delivery, job, UnknownVersionDelay).ConfigureAwait(false);
     }
 
     /// <summary>A step that asked to <paramref name="what"/> is the last one, so no step would run after it: fails the job with that reason and true.</summary>
