@@ -19,6 +19,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     private static readonly TimeSpan Nap = TimeSpan.FromSeconds(2);
     private readonly Dictionary<string, int> _runs = [];
     private readonly List<string> _observed = [];
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset _restedAt;
     private DateTimeOffset _wokeAt;
     private IJobQueue _queue = null!;
@@ -284,6 +285,29 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
         Assert.Equal(SignalResult.JobFinished, await client.SignalAsync("reminded", "shipped", new Shipment("DHL", "too late")));
     }
 
+    /// <summary>
+    /// A signal sent while the step before the wait runs: that step's write is refused (the job
+    /// changed), the job goes back to the queue, the step runs again (its result was never stored)
+    /// and consumes the kept signal; the job is never stranded.
+    /// </summary>
+    [Fact]
+    public async Task A_signal_sent_while_the_step_before_the_wait_runs_is_consumed_after_that_step_runs_again()
+    {
+        var client = new ErgateClient(_queue, _store);
+        await using (var worker = await StartWorkerAsync())
+        {
+            await client.StartAsync("gated", options: new StartOptions { Id = "gated" });
+            await WaitUntilAsync(() => Runs("gated prepare") == 1);
+
+            Assert.Equal(SignalResult.Kept, await client.SignalAsync("gated", "go", "payload"));
+            _gate.TrySetResult();
+
+            Assert.Equal("payload", (await client.WaitForCompletionAsync("gated", Timeout)).GetResult<string>());
+        }
+
+        Assert.Equal(2, Runs("gated prepare"));
+    }
+
     /// <summary>The payload of the "shipped" signal.</summary>
     public sealed record Shipment(string Carrier, string Tracking);
 
@@ -440,6 +464,15 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
         remind.Step("shipped", (Shipment shipment) => Ran("shipped"));
         remind.Step("reminder", () => "reminder sent");
         app.RegisterWorkflow(remind);
+        var gated = new Workflow("gated");
+        gated.Step("prepare", async () =>
+        {
+            Ran("gated prepare");
+            await _gate.Task;
+            return StepOutcome.WaitForSignal("go");
+        });
+        gated.Step("go", (string payload) => payload);
+        app.RegisterWorkflow(gated);
         app.AddObserver(new Observer(_observed));
         var stop = new CancellationTokenSource();
         var run = app.RunAsync(stop.Token);

@@ -737,7 +737,7 @@ internal sealed class JobRunner(
             Log.NotStoredLeaseLost(logger, job.Id, job.CurrentStep);
             if (!await TryConcludeCancelledAsync(delivery, job.Id).ConfigureAwait(false))
             {
-                await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
+                await HandBackUnstoredAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
             }
 
             return false;
@@ -755,7 +755,7 @@ internal sealed class JobRunner(
                 static async s => s.box.Value = await s.runner.WriteAgainAsync(s.job, s.token).ConfigureAwait(false),
                 (box, runner: this, job, token: signals.HardStop), ex, $"Storing the state of job {job.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false))
             {
-                await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
+                await HandBackUnstoredAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
                 return false;
             }
 
@@ -766,7 +766,7 @@ internal sealed class JobRunner(
         {
             // Checkpoint 2 refused: the job changed since this run read it; the newer state wins.
             Log.NotStoredStale(logger, job.Id, job.Revision);
-            await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
+            await HandBackUnstoredAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
         }
 
         return stored;
@@ -840,6 +840,22 @@ internal sealed class JobRunner(
 
     private ValueTask CompleteAsync(JobDelivery delivery, Job job) =>
         SettleAsync(static (s, ct) => s.CompleteAsync(ct), delivery, "Completing", job.Id);
+
+    /// <summary>
+    /// Hands back a job whose latest state could not be stored. The stored state is what the next
+    /// delivery goes on from; the message must not claim a wait that was never stored, or it would
+    /// be taken for that wait's timer and settled.
+    /// </summary>
+    private ValueTask HandBackUnstoredAsync(JobDelivery delivery, Job job, TimeSpan delay)
+    {
+        if (job.Status == JobStatus.Waiting)
+        {
+            job.Status = JobStatus.Queued;
+            job.Wait = null;
+        }
+
+        return HandBackAsync(delivery, job, delay);
+    }
 
     /// <summary>Gives up the job's run lease, then hands the delivery back to the queue.</summary>
     private async ValueTask HandBackAsync(JobDelivery delivery, Job job, TimeSpan delay)
