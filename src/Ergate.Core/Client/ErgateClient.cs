@@ -22,17 +22,25 @@ public sealed class ErgateClient
     private readonly IJobStateStore _store;
     private readonly IJobOutbox? _outbox;
     private readonly TimeProvider _time;
+    private readonly ErgateRuntime? _workflows;
 
     /// <summary>Creates a client over the queue and the state store the workers use.</summary>
     /// <param name="queue">Where started jobs are enqueued.</param>
     /// <param name="store">Where jobs are stored and read.</param>
     /// <param name="timeProvider">The clock of start times and waits; the system clock when null.</param>
     public ErgateClient(IJobQueue queue, IJobStateStore store, TimeProvider? timeProvider = null)
+        : this(queue, store, timeProvider, workflows: null)
+    {
+    }
+
+    /// <summary>A client that knows the workflows registered in its app, to check signal payloads against them.</summary>
+    internal ErgateClient(IJobQueue queue, IJobStateStore store, TimeProvider? timeProvider, ErgateRuntime? workflows)
     {
         _queue = queue ?? throw new ArgumentNullException(nameof(queue));
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _outbox = store as IJobOutbox;
         _time = timeProvider ?? TimeProvider.System;
+        _workflows = workflows;
     }
 
     /// <summary>
@@ -193,7 +201,12 @@ public sealed class ErgateClient
     /// </summary>
     /// <param name="jobId">The job.</param>
     /// <param name="signalName">The name a step waits for (<see cref="StepOutcome.WaitForSignal"/>).</param>
-    /// <param name="payload">The next step's input (serialized to JSON here). A payload that does not fit that step's input fails the job alone, with the reason.</param>
+    /// <param name="payload">
+    /// The next step's input (serialized to JSON here). When the job waits for the signal and this
+    /// process registered its workflow (an app's client), a payload that does not fit that step's
+    /// input type is refused with <see cref="ArgumentException"/>; otherwise such a payload fails
+    /// the job alone, with the reason, when the step runs.
+    /// </param>
     /// <param name="signalId">Makes the signal idempotent: a signal with an id the job received already changes nothing.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="NotSupportedException">The state store cannot write conditionally (<see cref="IConditionalJobStateStore"/>), so a signal could be lost to a concurrent write.</exception>
@@ -231,6 +244,7 @@ public sealed class ErgateClient
             var resumes = job.Status == JobStatus.Waiting && job.Wait?.SignalName == signalName;
             if (resumes)
             {
+                ThrowIfPayloadDoesNotFit(job, signalName, body);
                 job.Status = JobStatus.Queued;
                 job.Wait = null;
                 job.LastReturnValue = body;
@@ -296,6 +310,28 @@ public sealed class ErgateClient
             }
 
             // Changed meanwhile (another retry, say): read it again.
+        }
+    }
+
+    /// <summary>Refuses a payload that the input of the step a waiting job resumes at cannot be read as, when this process knows that step.</summary>
+    private void ThrowIfPayloadDoesNotFit(Job job, string signalName, System.Text.Json.JsonElement? payload)
+    {
+        if (payload is not { } json || _workflows is null || !_workflows.TryGetWorkflow(job.WorkflowName, job.WorkflowVersion, out var workflow)
+            || job.CurrentStep >= workflow.Steps.Length || workflow.Steps[job.CurrentStep].Binding.InputType is not { } inputType)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = System.Text.Json.JsonSerializer.Deserialize(json, inputType, JobSerializer.Options);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new ArgumentException(
+                $"The payload of signal '{signalName}' does not fit the input of step '{workflow.Steps[job.CurrentStep].Name}' of workflow '{workflow.Name}' ({inputType.Name}): {ex.Message}",
+                nameof(payload),
+                ex);
         }
     }
 

@@ -22,7 +22,10 @@ internal static class ErgateServices
         builder.AddSectionOptions<ErgateOptions, ErgateOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(services => new ErgateClient(
-            services.GetRequiredService<IJobQueue>(), services.GetRequiredService<IJobStateStore>(), services.GetRequiredService<TimeProvider>()));
+            services.GetRequiredService<IJobQueue>(),
+            services.GetRequiredService<IJobStateStore>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetService<ErgateRuntime>()));
         ErgateHealthChecks.Add(builder.Services, ErgateHealthChecks.StateStore, services => new StateStoreHealthCheck(services.GetRequiredService<IJobStateStore>()));
     }
 

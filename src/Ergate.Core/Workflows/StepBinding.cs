@@ -19,16 +19,20 @@ internal sealed class StepArguments
 /// </summary>
 internal sealed class StepBinding
 {
-    private StepBinding(Func<StepArguments, ValueTask<object?>> invoke, bool needsServices)
+    private StepBinding(Func<StepArguments, ValueTask<object?>> invoke, bool needsServices, Type? inputType)
     {
         Invoke = invoke;
         NeedsServices = needsServices;
+        InputType = inputType;
     }
 
     public Func<StepArguments, ValueTask<object?>> Invoke { get; }
 
     /// <summary>True when a parameter is a service, so each call needs a scope.</summary>
     public bool NeedsServices { get; }
+
+    /// <summary>The type of the step's input parameter; null when it takes none.</summary>
+    public Type? InputType { get; }
 
     /// <summary>Compiles a signature that has no <see cref="StepSignature.Problems"/>.</summary>
     public static StepBinding Compile(StepSignature signature)
@@ -41,7 +45,8 @@ internal sealed class StepBinding
             : Expression.Call(Expression.Constant(handler.Target), handler.Method, values);
         var body = AdaptResult(call, handler.Method.ReturnType);
         var invoke = Expression.Lambda<Func<StepArguments, ValueTask<object?>>>(body, arguments).Compile();
-        return new StepBinding(invoke, signature.Parameters.Any(p => p.IsService));
+        var input = signature.Parameters.FirstOrDefault(p => p.Source == ParameterSource.Input);
+        return new StepBinding(invoke, signature.Parameters.Any(p => p.IsService), input.Info is null ? null : input.Type);
     }
 
     private static Expression ArgumentExpression(ParameterExpression arguments, StepParameter parameter) => parameter.Source switch
