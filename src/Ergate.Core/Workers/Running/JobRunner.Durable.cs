@@ -1,0 +1,201 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ergate;
+
+/// <summary>
+/// The parts of a run that make workflows durable: a job that sleeps or waits for a signal rests
+/// in the store (holding no worker), its timer or timeout, a signal consumed with the step that
+/// waits for it, a cancellation from outside, and a job of a workflow version this worker lacks.
+/// </summary>
+internal sealed partial class JobRunner
+{
+    /// <summary>
+    /// A durable timer: stores the job SCHEDULED at the next step, the outcome's value as its
+    /// input and the wake time as its start time, then hands its message back with that delay,
+    /// giving up the run lease; the queue's delayed delivery wakes it on any worker.
+    /// </summary>
+    private async ValueTask SleepAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepOutcome outcome)
+    {
+        if (await FailedAsLastStepAsync(delivery, job, workflow, step, "sleep").ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var wakeAt = outcome.WakeAt ?? now + outcome.SleepFor!.Value;
+        if (!await StoreAtRestAsync(delivery, job, workflow, step, JobStatus.Scheduled, outcome.Value, wakeAt, now).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        Log.Sleeping(logger, job.Id, step.Name, wakeAt);
+        await HandBackAsync(delivery, job, wakeAt - now).ConfigureAwait(false);
+    }
+
+    /// <summary>True for a message that is not the timer of the job's current wait: the job waits without one, or waits no more.</summary>
+    private static bool IsOutdatedWaitMessage(Job delivered, Job stored) => stored.Status == JobStatus.Waiting
+        ? stored.Wait?.TimeoutAt is null || delivered.Wait?.TimeoutAt != stored.Wait.TimeoutAt
+        : delivered.Status == JobStatus.Waiting && !ReferenceEquals(delivered, stored);
+
+    /// <summary>
+    /// The timeout of a wait passed without the signal: the job goes on at the wait's timeout
+    /// step with no input (true), or fails when it named none or a step that is not ahead (false).
+    /// </summary>
+    private async ValueTask<bool> TimeOutAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, JobWait wait)
+    {
+        job.Wait = null;
+        var target = wait.OnTimeout is null ? -1 : workflow.IndexOf(wait.OnTimeout);
+        if (target < job.CurrentStep)
+        {
+            var reason = wait.OnTimeout is null
+                ? $"No signal '{wait.SignalName}' came by {wait.TimeoutAt:O}, and the wait named no step for its timeout."
+                : $"No signal '{wait.SignalName}' came by {wait.TimeoutAt:O}, and its timeout step '{wait.OnTimeout}' is not a later step of workflow '{workflow.Name}'.";
+            Log.SignalTimedOut(logger, job.Id, wait.SignalName, wait.TimeoutAt, "failing it");
+            await FailAsync(delivery, job, null, null, reason).ConfigureAwait(false);
+            return false;
+        }
+
+        Log.SignalTimedOut(logger, job.Id, wait.SignalName, wait.TimeoutAt, $"going on at step '{wait.OnTimeout}'");
+        job.CurrentStep = target;
+        job.LastReturnValue = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Stores a job that rests after <paramref name="step"/> (asleep or waiting) at the next step,
+    /// with <paramref name="value"/> as its input and <paramref name="until"/> as its start time;
+    /// false when the run ends here instead (see <see cref="StoreOrHandBackAsync"/>).
+    /// </summary>
+    private async ValueTask<bool> StoreAtRestAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, JobStatus status, object? value, DateTimeOffset? until, DateTimeOffset now)
+    {
+        AdvanceTo(job, workflow, step.Index + 1, value);
+        job.Status = status;
+        job.RequestedStartTime = until;
+        job.UpdatedAt = now;
+        if (!await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        ErgateTelemetry.StepCompleted(job.WorkflowName);
+        await NotifyAsync(static (o, j, s, ct) => o.OnStepCompletedAsync(j, (string)s!, ct), job, step.Name).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// A job of a workflow this app does not have: when the app has other versions of it, the job
+    /// goes back to the queue for a worker that has its version (or fails, with
+    /// <see cref="ErgateOptions.FailJobsOfUnknownVersions"/>); an unknown name fails it.
+    /// </summary>
+    private async ValueTask UnknownWorkflowAsync(JobDelivery delivery, Job job)
+    {
+        var registered = string.Join("; ", runtime.WorkflowNames);
+        if (!runtime.HasWorkflow(job.WorkflowName))
+        {
+            await FailAsync(delivery, job, null, null, $"Unknown workflow '{job.WorkflowName}'. Registered workflows: {registered}.").ConfigureAwait(false);
+            return;
+        }
+
+        if (options.FailJobsOfUnknownVersions)
+        {
+            await FailAsync(delivery, job, null, null, $"Job started on version {job.WorkflowVersion} of workflow '{job.WorkflowName}', which this worker does not have. Registered workflows: {registered}.").ConfigureAwait(false);
+            return;
+        }
+
+        Log.VersionElsewhere(logger, job.Id, job.WorkflowName, job.WorkflowVersion, UnknownVersionDelay);
+        await HandBackAsync(delivery, job, UnknownVersionDelay).ConfigureAwait(false);
+    }
+
+    /// <summary>A step that asked to <paramref name="what"/> is the last one, so no step would run after it: fails the job with that reason and true.</summary>
+    private async ValueTask<bool> FailedAsLastStepAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, string what)
+    {
+        if (step.Index + 1 < workflow.Steps.Length)
+        {
+            return false;
+        }
+
+        var error = new InvalidOperationException($"Step '{step.Name}' asked to {what}, but it is the last step of workflow '{workflow.Name}': no step would run after it.");
+        await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Takes the oldest signal named <paramref name="name"/> out of the job's pending signals; its payload is the next step's input.</summary>
+    private static bool TryTakeSignal(Job job, string name, out object? payload)
+    {
+        var signals = job.Signals;
+        for (var i = 0; signals is not null && i < signals.Count; i++)
+        {
+            if (signals[i].Name == name)
+            {
+                payload = signals[i].Payload;
+                job.Signals = signals.Count == 1 ? null : [.. signals.Take(i), .. signals.Skip(i + 1)];
+                return true;
+            }
+        }
+
+        payload = null;
+        return false;
+    }
+
+    /// <summary>
+    /// Waits for a signal: stores the job WAITING at the next step, then settles its message
+    /// (nothing is held while it waits), or with a timeout hands the message back with that
+    /// delay as the timeout's timer. A signal sent meanwhile makes the write fail and the job go
+    /// back to the queue, and the next delivery finds the signal.
+    /// </summary>
+    private async ValueTask WaitForSignalAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepOutcome outcome)
+    {
+        var now = time.GetUtcNow();
+        var timeoutAt = now + outcome.SleepFor;
+        job.Wait = new JobWait(outcome.SignalName!, timeoutAt, outcome.TargetStep);
+        if (!await StoreAtRestAsync(delivery, job, workflow, step, JobStatus.Waiting, null, timeoutAt, now).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        Log.WaitingForSignal(logger, job.Id, outcome.SignalName!, timeoutAt);
+        if (outcome.SleepFor is { } timeout)
+        {
+            await HandBackAsync(delivery, job, timeout).ConfigureAwait(false);
+            return;
+        }
+
+        await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
+        await CompleteAsync(delivery, job).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// When the job is stored CANCELLED (a client cancelled it while this run held it), ends the
+    /// run as cancelled and true; false when it is not, or its state cannot be read now.
+    /// </summary>
+    private async ValueTask<bool> TryConcludeCancelledAsync(JobDelivery delivery, string jobId)
+    {
+        Job? stored;
+        try
+        {
+            stored = await store.GetAsync(jobId, signals.HardStop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return false;
+        }
+
+        if (stored?.Status != JobStatus.Cancelled)
+        {
+            return false;
+        }
+
+        await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
+        await ConcludeCancelledAsync(delivery, stored).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Settles the delivery of a job stored CANCELLED (its late result is never stored) and tells the observers.</summary>
+    private async ValueTask ConcludeCancelledAsync(JobDelivery delivery, Job cancelled)
+    {
+        Log.JobCancelled(logger, cancelled.Id, cancelled.Error?.Message ?? "no reason given");
+        await CompleteAsync(delivery, cancelled).ConfigureAwait(false);
+        ErgateTelemetry.JobFinished(cancelled);
+        await NotifyAsync(static (o, j, _, ct) => o.OnJobCancelledAsync(j, ct), cancelled, null).ConfigureAwait(false);
+    }
+}
