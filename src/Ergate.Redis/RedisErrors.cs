@@ -19,7 +19,11 @@ internal static class RedisErrors
         _ => false,
     };
 
-    /// <summary>True when the stream or its consumer group does not exist (any more).</summary>
+    /// <summary>
+    /// True when the stream or its consumer group does not exist (any more): <c>NOGROUP</c>, or
+    /// <c>UNBLOCKED</c> when it was deleted while a blocking read waited on it (Redis 7).
+    /// </summary>
     public static bool IsMissingGroup(Exception exception) =>
-        exception is RedisServerException server && server.Message.Contains("NOGROUP", StringComparison.Ordinal);
+        exception is RedisServerException server
+            && (server.Message.Contains("NOGROUP", StringComparison.Ordinal) || server.Message.StartsWith("UNBLOCKED", StringComparison.Ordinal));
 }

@@ -86,6 +86,27 @@ public sealed class RedisOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stream_deleted_under_a_blocking_read_is_recreated_and_the_next_job_arrives()
+    {
+        var options = Options();
+        options.IdleWait = TimeSpan.FromSeconds(3);
+        var log = new ListLogger<RedisJobQueue>();
+        await using var queue = new RedisJobQueue(_connection, options, log);
+        await queue.EnqueueAsync(new Job("first", "wf"));
+        await (await DequeueAsync(queue)).CompleteAsync();
+
+        // An empty queue: the dequeue blocks in XREADGROUP while the stream is deleted (Redis answers UNBLOCKED).
+        var waiting = DequeueAsync(queue);
+        await Task.Delay(300);
+        await _connection.GetDatabase().KeyDeleteAsync(new RedisKeys(options).Stream);
+        await Task.Delay(300);
+        await queue.EnqueueAsync(new Job("second", "wf"));
+
+        Assert.Equal("second", (await waiting).MessageId);
+        Assert.Contains(log.Entries, entry => entry.Message.Contains("missing", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Password_in_the_connection_string_is_never_logged()
     {
         const string password = "s3cret-pa55word";
