@@ -137,10 +137,10 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
     /// The revision is compared inside the same script that writes the state and its indexes
     /// (one round trip, together with the other writes of the moment, as <see cref="UpdateAsync"/>).
     /// </remarks>
-    public async ValueTask<bool> TryUpdateAsync(Job job, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryUpdateAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return await _writer.WriteAsync(job, conditional: true).ConfigureAwait(false);
+        return new ValueTask<bool>(_writer.WriteAsync(job, conditional: true));
     }
 
     /// <inheritdoc />
