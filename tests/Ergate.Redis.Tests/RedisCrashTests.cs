@@ -59,12 +59,12 @@ public sealed class RedisCrashTests(ITestOutputHelper output) : CrashTestContrac
         await _server.StartAgainAsync();
     }
 
-    // A counter read instead of listing every completed job; 0 while Redis restarts.
-    protected override async Task<long> CompletedCountAsync(int jobCount)
+    // A counter read instead of listing every job of the status; 0 while Redis restarts.
+    protected override async Task<long> CountAsync(JobStatus status, int limit)
     {
         try
         {
-            return await _connection.GetDatabase().SortedSetLengthAsync(new RedisKeys(_options).StatusIndexes[RedisKeys.StatusIndex(JobStatus.Completed)]);
+            return await _connection.GetDatabase().SortedSetLengthAsync(new RedisKeys(_options).StatusIndexes[RedisKeys.StatusIndex(status)]);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException)
         {

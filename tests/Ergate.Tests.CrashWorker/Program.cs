@@ -7,8 +7,11 @@
 // With rabbitmq (and servicebus, over an AMQP 1.0 broker) the jobs travel through the broker and
 // their state is kept in Redis (a broker keeps no state, and the in-memory store dies with the process).
 //
-// It runs workflow "crash" (steps one, two, three). Each step writes "start <job> <step> <pid>"
-// to this process's trail file when it begins; an observer writes "stored <job> <step>" once the
+// It runs workflow "crash" (steps one, two, three) and the durable workflow "durable": "charge"
+// sleeps 1-3 s (a durable timer), "await" waits for signal "go", "first" takes that signal's
+// payload and waits for a second "go", "second" takes that one, "done" ends the job. Each step
+// writes "start <job> <step> <pid>" to this process's trail file when it begins ("first" and
+// "second" also "input <job> <step> <payload>"); an observer writes "stored <job> <step>" once the
 // step's new state is stored. Every line starts with a monotonic timestamp shared by all
 // processes on the machine, so the harness can merge the files of every worker in time order.
 using Ergate;
@@ -48,6 +51,49 @@ foreach (var step in new[] { "one", "two", "three" })
 }
 
 app.RegisterWorkflow(workflow);
+app.RegisterWorkflow(DurableWorkflow());
 app.AddObserver(new TrailObserver(trail));
 await app.RunAsync();
 return 0;
+
+Workflow DurableWorkflow()
+{
+    async Task Begin(JobContext context, CancellationToken cancellationToken, string? payload = null)
+    {
+        trail.Write($"start {context.JobId} {context.StepName} {Environment.ProcessId}");
+        if (payload is not null)
+        {
+            trail.Write($"input {context.JobId} {context.StepName} {payload}");
+        }
+
+        await Task.Delay(Random.Shared.Next(stepDelayMs + 1), cancellationToken);
+    }
+
+    var durable = new Workflow("durable");
+    durable.Step("charge", async (JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken);
+        return StepOutcome.Sleep(TimeSpan.FromMilliseconds(Random.Shared.Next(1_000, 3_001)));
+    });
+    durable.Step("await", async (JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken);
+        return StepOutcome.WaitForSignal("go");
+    });
+    durable.Step("first", async (string payload, JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken, payload);
+        return StepOutcome.WaitForSignal("go");
+    });
+    durable.Step("second", async (string payload, JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken, payload);
+        return payload;
+    });
+    durable.Step("done", async (string payload, JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken);
+        return payload;
+    });
+    return durable;
+}

@@ -14,7 +14,8 @@ namespace Ergate.Tests.Servers;
 /// The workers write trail files (<c>trail-&lt;pid&gt;.log</c>) into <see cref="TrailFolder"/>,
 /// one line per event, each after a machine-wide monotonic timestamp:
 /// <c>&lt;ts&gt; start &lt;job&gt; &lt;step&gt; &lt;pid&gt;</c> when a step begins and
-/// <c>&lt;ts&gt; stored &lt;job&gt; &lt;step&gt;</c> once its new state is stored.
+/// <c>&lt;ts&gt; stored &lt;job&gt; &lt;step&gt;</c> once its new state is stored; a step that
+/// takes a signal's payload also writes <c>&lt;ts&gt; input &lt;job&gt; &lt;step&gt; &lt;payload&gt;</c>.
 /// </remarks>
 public sealed class CrashTestHarness : IAsyncDisposable
 {
@@ -211,6 +212,7 @@ public sealed class CrashTestHarness : IAsyncDisposable
 /// guarantee, and should be empty.
 /// </param>
 /// <param name="Elapsed">How long the run took.</param>
+/// <param name="Inputs">The inputs each job's steps wrote to the trail ("input" lines), distinct, per job and step.</param>
 public sealed record CrashTestReport(
     int Jobs,
     int Kills,
@@ -218,13 +220,15 @@ public sealed record CrashTestReport(
     int StepRuns,
     int DuplicateStepRuns,
     IReadOnlyList<string> RerunsAfterStored,
-    TimeSpan Elapsed)
+    TimeSpan Elapsed,
+    IReadOnlyDictionary<(string Job, string Step), IReadOnlySet<string>> Inputs)
 {
     /// <summary>Reads and merges the trail files of <paramref name="folder"/>.</summary>
     public static CrashTestReport Read(string folder, int kills, int workerStarts, TimeSpan elapsed)
     {
         var starts = new Dictionary<(string Job, string Step), List<long>>();
         var firstStored = new Dictionary<(string Job, string Step), long>();
+        var inputs = new Dictionary<(string Job, string Step), HashSet<string>>();
         foreach (var file in Directory.EnumerateFiles(folder, "trail-*.log"))
         {
             foreach (var line in File.ReadLines(file))
@@ -240,6 +244,10 @@ public sealed record CrashTestReport(
                 if (parts[1] == "start" && parts.Length == 5)
                 {
                     (starts.TryGetValue(key, out var list) ? list : starts[key] = []).Add(at);
+                }
+                else if (parts[1] == "input" && parts.Length == 5)
+                {
+                    (inputs.TryGetValue(key, out var seen) ? seen : inputs[key] = []).Add(parts[4]);
                 }
                 else if (parts[1] == "stored" && (!firstStored.TryGetValue(key, out var seen) || at < seen))
                 {
@@ -264,7 +272,8 @@ public sealed record CrashTestReport(
             starts.Values.Sum(times => times.Count),
             starts.Values.Sum(times => times.Count - 1),
             reruns,
-            elapsed);
+            elapsed,
+            inputs.ToDictionary(pair => pair.Key, IReadOnlySet<string> (pair) => pair.Value));
     }
 
     /// <inheritdoc />

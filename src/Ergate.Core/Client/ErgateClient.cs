@@ -256,7 +256,8 @@ public sealed class ErgateClient
             }
             else
             {
-                job.Signals = [.. job.Signals ?? [], new JobSignal(signalName, body, signalId, now)];
+                // Stamped with the revision this write stores, so a run it interrupts can tell it was only a signal.
+                job.Signals = [.. job.Signals ?? [], new JobSignal(signalName, body, signalId, now, job.Revision + 1)];
             }
 
             if (await conditional.TryUpdateAsync(job, cancellationToken).ConfigureAwait(false))

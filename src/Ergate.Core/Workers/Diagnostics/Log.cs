@@ -89,6 +89,9 @@ internal static partial class Log
     [LoggerMessage(1042, LogLevel.Debug, "A message of job {JobId} ({Status}) is not the timer of its current wait (a copy, or the timer of a wait that is over): settled without running")]
     public static partial void OutdatedWaitMessage(ILogger logger, string jobId, JobStatus status);
 
+    [LoggerMessage(1044, LogLevel.Debug, "Job {JobId} was sent signals while its step ran (now at revision {Revision}): they are kept with the step's result, which is stored again")]
+    public static partial void StoringWithKeptSignals(ILogger logger, string jobId, long revision);
+
     [LoggerMessage(1043, LogLevel.Warning, "Job {JobId} runs on version {Version} of workflow {Workflow}, which this worker does not have: it goes back to the queue for {Delay}, for a worker that has it")]
     public static partial void VersionElsewhere(ILogger logger, string jobId, string workflow, int version, TimeSpan delay);
 

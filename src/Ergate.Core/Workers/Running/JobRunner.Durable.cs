@@ -9,6 +9,9 @@ namespace Ergate;
 /// </summary>
 internal sealed partial class JobRunner
 {
+    /// <summary>How many times a refused write takes in signals kept meanwhile and writes again before the run gives up and hands the job back.</summary>
+    private const int SignalRebaseAttempts = 8;
+
     /// <summary>
     /// A durable timer: stores the job SCHEDULED at the next step, the outcome's value as its
     /// input and the wake time as its start time, then hands its message back with that delay,
@@ -138,10 +141,100 @@ internal sealed partial class JobRunner
     }
 
     /// <summary>
+    /// After a refused write: when the only writes since this run's revision kept signals, takes
+    /// them in and writes again, so a signal sent while a step runs does not make it run again.
+    /// A job cancelled meanwhile ends as cancelled; any other change (another run, a client's
+    /// retry) wins: this run stores nothing and hands its delivery back, and the next delivery
+    /// goes on from the newer state. True when stored.
+    /// </summary>
+    private async ValueTask<bool> StoreOverKeptSignalsAsync(JobDelivery delivery, Job job)
+    {
+        for (var attempt = 0; attempt < SignalRebaseAttempts; attempt++)
+        {
+            Job? current;
+            try
+            {
+                current = await store.GetAsync(job.Id, signals.HardStop).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                break;
+            }
+
+            if (current?.Status == JobStatus.Cancelled)
+            {
+                await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
+                await ConcludeCancelledAsync(delivery, current).ConfigureAwait(false);
+                return false;
+            }
+
+            if (current is null || !TryTakeInKeptSignals(job, current))
+            {
+                break;
+            }
+
+            Log.StoringWithKeptSignals(logger, job.Id, current.Revision);
+            try
+            {
+                if (await store.TryWriteAsync(job, signals.HardStop).ConfigureAwait(false))
+                {
+                    return true;
+                }
+            }
+            catch (Exception)
+            {
+                // Stored or not, the next delivery goes on from whatever is stored.
+                break;
+            }
+        }
+
+        Log.NotStoredStale(logger, job.Id, job.Revision);
+        await HandBackUnstoredAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>
+    /// True when every write between this run's revision and <paramref name="current"/>'s kept
+    /// a signal (each stamps its signal with the revision it stored, and a keep changes nothing
+    /// else): those signals join the job's own, after any it has consumed, and the job takes the
+    /// stored revision. A job about to wait for a signal that just came takes it instead and is
+    /// stored QUEUED, as <see cref="ErgateClient.SignalAsync"/> resumes a waiting job. False for
+    /// any other change.
+    /// </summary>
+    private static bool TryTakeInKeptSignals(Job job, Job current)
+    {
+        var writes = current.Revision - job.Revision;
+        if (writes <= 0 || current.Signals is not { } stored)
+        {
+            return false;
+        }
+
+        var kept = stored.Where(signal => signal.Revision > job.Revision).ToList();
+        if (kept.Count != writes)
+        {
+            return false;
+        }
+
+        job.Signals = [.. job.Signals ?? [], .. kept];
+        job.SignalIds = current.SignalIds;
+        job.Revision = current.Revision;
+        if (job.Wait is { } wait && TryTakeSignal(job, wait.SignalName, out var payload))
+        {
+            job.Status = JobStatus.Queued;
+            job.Wait = null;
+            job.LastReturnValue = payload;
+            job.RequestedStartTime = null;
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Waits for a signal: stores the job WAITING at the next step, then settles its message
     /// (nothing is held while it waits), or with a timeout hands the message back with that
-    /// delay as the timeout's timer. A signal sent meanwhile makes the write fail and the job go
-    /// back to the queue, and the next delivery finds the signal.
+    /// delay as the timeout's timer. When the signal was sent while the step ran, the job is
+    /// stored QUEUED with it instead (see <see cref="TryTakeInKeptSignals"/>) and its message goes
+    /// back to the queue at once.
     /// </summary>
     private async ValueTask WaitForSignalAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepOutcome outcome)
     {
@@ -150,6 +243,12 @@ internal sealed partial class JobRunner
         job.Wait = new JobWait(outcome.SignalName!, timeoutAt, outcome.TargetStep);
         if (!await StoreAtRestAsync(delivery, job, workflow, step, JobStatus.Waiting, null, timeoutAt, now).ConfigureAwait(false))
         {
+            return;
+        }
+
+        if (job.Status == JobStatus.Queued)
+        {
+            await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
             return;
         }
 

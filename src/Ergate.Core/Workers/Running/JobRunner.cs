@@ -24,7 +24,8 @@ namespace Ergate;
 /// A store with conditional writes (<see cref="IConditionalJobStateStore"/>) stores each state
 /// only while the stored revision is the one this run read or last stored: when the job changed
 /// meanwhile (a run that took over after a lost lease, a client's change), this run stores
-/// nothing and hands its delivery back, and the next delivery goes on from the newer state.
+/// nothing and hands its delivery back, and the next delivery goes on from the newer state;
+/// only signals kept meanwhile are taken in, and the state written again.
 /// </remarks>
 internal sealed partial class JobRunner(
     IJobStateStore store,
@@ -607,14 +608,8 @@ internal sealed partial class JobRunner(
             stored = box.Value;
         }
 
-        if (!stored && !await TryConcludeCancelledAsync(delivery, job.Id).ConfigureAwait(false))
-        {
-            // Checkpoint 2 refused: the job changed since this run read it; the newer state wins.
-            Log.NotStoredStale(logger, job.Id, job.Revision);
-            await HandBackUnstoredAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
-        }
-
-        return stored;
+        // Checkpoint 2 refused: the job changed since this run read it.
+        return stored || await StoreOverKeptSignalsAsync(delivery, job).ConfigureAwait(false);
     }
 
     /// <summary>
