@@ -40,6 +40,8 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
     private readonly CbsNode _cbs;
     private readonly TestEntity _queue;
     private readonly TestEntity _deadLetterQueue;
+    private readonly ManagementNode _queueManagement;
+    private readonly ManagementNode _deadLetterQueueManagement;
     private readonly X509Certificate2? _tlsCertificate;
     private ContainerHost _host;
 
@@ -57,8 +59,8 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         _cbs = new CbsNode(_grants, KeyName, Key);
         _deadLetterQueue = new TestEntity(DeadLetterQueueAddress, lockDuration ?? TimeSpan.FromSeconds(30), int.MaxValue, null);
         _queue = new TestEntity(queue, lockDuration ?? TimeSpan.FromSeconds(30), maxDeliveryCount, _deadLetterQueue);
-        QueueManagement = new ManagementNode(_grants, _queue);
-        DeadLetterQueueManagement = new ManagementNode(_grants, _deadLetterQueue);
+        _queueManagement = new ManagementNode(_grants, _queue);
+        _deadLetterQueueManagement = new ManagementNode(_grants, _deadLetterQueue);
         _host = Start();
     }
 
@@ -84,17 +86,13 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
     public IReadOnlyCollection<string> JsonWebTokens => _cbs.JsonWebTokens;
 
     /// <summary>The <c>associated-link-name</c> of every renew-lock request on the queue, in order.</summary>
-    public IReadOnlyCollection<string> RenewLockRequests => QueueManagement.RenewLockLinkNames;
+    public IReadOnlyCollection<string> RenewLockRequests => _queueManagement.RenewLockLinkNames;
 
     /// <summary>Messages in the queue (waiting, scheduled or locked).</summary>
     public IReadOnlyList<StoredMessage> QueueMessages => _queue.Messages;
 
     /// <summary>Messages in the dead-letter sub-queue.</summary>
     public IReadOnlyList<StoredMessage> DeadLetters => _deadLetterQueue.Messages;
-
-    private ManagementNode QueueManagement { get; }
-
-    private ManagementNode DeadLetterQueueManagement { get; }
 
     /// <summary>A connection string for the double with another key (to test refusals).</summary>
     public string ConnectionStringWithKey(string key) => _tlsCertificate is null
@@ -137,7 +135,7 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         }
 
         host.RegisterRequestProcessor("$cbs", _cbs);
-        foreach (var (entity, management) in new[] { (_queue, QueueManagement), (_deadLetterQueue, DeadLetterQueueManagement) })
+        foreach (var (entity, management) in new[] { (_queue, _queueManagement), (_deadLetterQueue, _deadLetterQueueManagement) })
         {
             host.RegisterMessageProcessor(entity.Address, new EntitySink(_grants, entity));
             host.RegisterMessageSource(entity.Address, new EntitySource(_grants, entity));

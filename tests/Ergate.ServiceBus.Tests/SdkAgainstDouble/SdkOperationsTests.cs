@@ -166,7 +166,7 @@ public abstract class SdkOperationsTests<TTransport>(TTransport transport) : ICl
     [Fact]
     public async Task Renewing_the_lock_moves_locked_until_and_keeps_the_message_past_its_first_lock()
     {
-        var (host, client) = Start(lockDuration: TimeSpan.FromSeconds(2));
+        var (host, client) = Start(lockDuration: TimeSpan.FromSeconds(3));
         await using var sender = client.CreateSender(host.Queue);
         await using var receiver = client.CreateReceiver(host.Queue);
         await OpenAsync(receiver);
@@ -174,11 +174,11 @@ public abstract class SdkOperationsTests<TTransport>(TTransport transport) : ICl
         var received = await ReceiveAsync(receiver);
         var firstLock = received.LockedUntil;
 
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         await receiver.RenewMessageLockAsync(received);
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the first lock, within the renewed one
+        await Task.Delay(TimeSpan.FromSeconds(2)); // past the first lock, within the renewed one
 
-        Assert.True(received.LockedUntil >= firstLock.AddSeconds(0.9), $"LockedUntil went from {firstLock:O} to {received.LockedUntil:O}.");
+        Assert.True(received.LockedUntil >= firstLock.AddSeconds(1), $"LockedUntil went from {firstLock:O} to {received.LockedUntil:O}.");
         Assert.Equal(received.LockedUntil.UtcDateTime, Assert.Single(host.QueueMessages).LockedUntil, TimeSpan.FromMilliseconds(1));
         await receiver.CompleteMessageAsync(received);
         Assert.Empty(host.QueueMessages);
