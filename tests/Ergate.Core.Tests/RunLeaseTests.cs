@@ -129,25 +129,8 @@ public sealed class RunLeaseTests
         var queue = new InMemoryJobQueue();
         var store = new InMemoryJobStateStore();
         await store.UpdateAsync(new Job("changed-1", "changed"));
-        var workflow = new Workflow("changed");
         var inputs = new ConcurrentQueue<string?>();
-        workflow.Step("first", async () =>
-        {
-            _journal.Add("first ran");
-
-            // Meanwhile another writer (a run that took over, a client) stores a newer state.
-            var newer = (await store.GetAsync("changed-1"))!;
-            newer.CurrentStep = 1;
-            newer.StepsCompleted = 1;
-            newer.LastReturnValue = "from elsewhere";
-            Assert.True(await store.TryUpdateAsync(newer));
-            return "from this run";
-        });
-        workflow.Step("second", (string input) =>
-        {
-            _journal.Add("second ran");
-            inputs.Enqueue(input);
-        });
+        var workflow = ChangedMeanwhile("changed", () => MoveOnElsewhereAsync(store, "changed-1"), inputs);
         await using var app = TestApp.Create(queue, store, builder => builder.Logging.AddFakeLogging(), workflow);
         var logs = app.Services.GetFakeLogCollector();
 
@@ -170,26 +153,13 @@ public sealed class RunLeaseTests
         var store = new InMemoryJobStateStore();
         var client = new ErgateClient(queue, store);
         await store.UpdateAsync(new Job("mixed-1", "mixed"));
-        var workflow = new Workflow("mixed");
         var inputs = new ConcurrentQueue<string?>();
-        workflow.Step("first", async () =>
+        var workflow = ChangedMeanwhile("mixed", async () =>
         {
-            _journal.Add("first ran");
-
             // A signal is kept (which alone would be taken in), then another writer moves the job on.
             Assert.Equal(SignalResult.Kept, await client.SignalAsync("mixed-1", "later", "payload"));
-            var newer = (await store.GetAsync("mixed-1"))!;
-            newer.CurrentStep = 1;
-            newer.StepsCompleted = 1;
-            newer.LastReturnValue = "from elsewhere";
-            Assert.True(await store.TryUpdateAsync(newer));
-            return "from this run";
-        });
-        workflow.Step("second", (string input) =>
-        {
-            _journal.Add("second ran");
-            inputs.Enqueue(input);
-        });
+            await MoveOnElsewhereAsync(store, "mixed-1");
+        }, inputs);
         await using var app = TestApp.Create(queue, store, builder => builder.Logging.AddFakeLogging(), workflow);
         var logs = app.Services.GetFakeLogCollector();
 
@@ -200,6 +170,34 @@ public sealed class RunLeaseTests
         Assert.Equal(["later"], (await app.StoredAsync("mixed-1")).Signals!.Select(signal => signal.Name));
         Assert.Single(logs.GetSnapshot(), record => record.Id.Id == 1035);
         Assert.DoesNotContain(logs.GetSnapshot(), record => record.Id.Id == 1044);
+    }
+
+    /// <summary>A workflow whose first step lets <paramref name="meanwhile"/> change the stored job while it runs; its second step records its input.</summary>
+    private Workflow ChangedMeanwhile(string name, Func<Task> meanwhile, ConcurrentQueue<string?> inputs)
+    {
+        var workflow = new Workflow(name);
+        workflow.Step("first", async () =>
+        {
+            _journal.Add("first ran");
+            await meanwhile();
+            return "from this run";
+        });
+        workflow.Step("second", (string input) =>
+        {
+            _journal.Add("second ran");
+            inputs.Enqueue(input);
+        });
+        return workflow;
+    }
+
+    /// <summary>Another writer (a run that took over, a client) stores a newer state: the job at its second step, with an input of its own.</summary>
+    private static async Task MoveOnElsewhereAsync(InMemoryJobStateStore store, string jobId)
+    {
+        var newer = (await store.GetAsync(jobId))!;
+        newer.CurrentStep = 1;
+        newer.StepsCompleted = 1;
+        newer.LastReturnValue = "from elsewhere";
+        Assert.True(await store.TryUpdateAsync(newer));
     }
 
     [Fact]
