@@ -201,6 +201,30 @@ public sealed class RunLeaseTests
     }
 
     [Fact]
+    public async Task A_write_retried_until_its_lease_expired_is_refused_and_the_run_that_took_the_job_over_stores_the_step()
+    {
+        var queue = new InMemoryJobQueue();
+        var store = new AwayFromFirstHolderStore(new InMemoryJobStateStore(), _journal);
+        var workflow = new Workflow("away");
+        var firstRuns = 0;
+        workflow.Step("first", () => $"run {Interlocked.Increment(ref firstRuns)}");
+        workflow.Step("second", (string input) => _journal.Add($"second got {input}"));
+        // A lease of 1 s: the new holder keeps it renewed through a loaded machine's pauses while its write waits.
+        await using var app = TestApp.Create(queue, store, RunLease(TimeSpan.FromSeconds(1)), workflow);
+
+        // The second copy is the redelivery that finds the first run's lease expired.
+        await app.RunUntilIdleAsync(new Job("away-1", "away"), new Job("away-1", "away"));
+
+        // The result "second" got is the new holder's, never the one the refused late write carried.
+        var entries = _journal.Entries;
+        Assert.Equal(2, entries.Count);
+        Assert.Equal("late write of the first run refused", entries[0]);
+        Assert.StartsWith("second got run ", entries[1], StringComparison.Ordinal);
+        Assert.NotEqual($"second got {store.LateResult}", entries[1]);
+        Assert.Equal(JobStatus.Completed, (await app.StoredAsync("away-1")).Status);
+    }
+
+    [Fact]
     public async Task A_store_without_run_leases_is_reported_once_at_start()
     {
         var queue = new InMemoryJobQueue();
@@ -246,5 +270,87 @@ public sealed class RunLeaseTests
 
         public ValueTask ReleaseRunLeaseAsync(string jobId, string holder, CancellationToken cancellationToken = default) =>
             inner.ReleaseRunLeaseAsync(jobId, holder, cancellationToken);
+
+        public ValueTask<bool> TryUpdateAsHolderAsync(Job job, string holder, CancellationToken cancellationToken = default)
+        {
+            journal.Add($"store {job.Status} step={job.CurrentStep}");
+            return inner.TryUpdateAsHolderAsync(job, holder, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// A lease store that is away for the first run that stores a step's result (as a Redis
+    /// restart is for the runs caught in it): that run's writes and renewals throw until another
+    /// run has taken the job's lease; then its retried write goes through to the store, and the
+    /// store's answer is journaled. The other run's writes wait for that late write, so it comes
+    /// after the other run read the job and before it stored anything.
+    /// </summary>
+    private sealed class AwayFromFirstHolderStore(InMemoryJobStateStore inner, Journal journal) : IConditionalJobStateStore, IRunLeaseStore
+    {
+        // Completes once the first run's write reached the store after the job was taken over.
+        private readonly TaskCompletionSource _lateWriteArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile string? _away;
+        private volatile bool _takenOver;
+
+        /// <summary>The step result the first run's late write carried.</summary>
+        public string? LateResult { get; private set; }
+
+        public ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default) => inner.UpdateAsync(job, cancellationToken);
+
+        public ValueTask<bool> TryUpdateAsync(Job job, CancellationToken cancellationToken = default) => inner.TryUpdateAsync(job, cancellationToken);
+
+        public ValueTask<Job?> GetAsync(string jobId, CancellationToken cancellationToken = default) => inner.GetAsync(jobId, cancellationToken);
+
+        public async ValueTask<RunLease> TakeRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
+        {
+            var lease = await inner.TakeRunLeaseAsync(jobId, holder, duration, cancellationToken);
+            if (lease.Taken && _away is { } away && away != holder)
+            {
+                _takenOver = true;
+            }
+
+            return lease;
+        }
+
+        public ValueTask<bool> RenewRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
+        {
+            ThrowWhileAway(holder);
+            return inner.RenewRunLeaseAsync(jobId, holder, duration, cancellationToken);
+        }
+
+        public ValueTask ReleaseRunLeaseAsync(string jobId, string holder, CancellationToken cancellationToken = default) =>
+            inner.ReleaseRunLeaseAsync(jobId, holder, cancellationToken);
+
+        public async ValueTask<bool> TryUpdateAsHolderAsync(Job job, string holder, CancellationToken cancellationToken = default)
+        {
+            if (_away is null && job.CurrentStep == 1)
+            {
+                _away = holder;
+            }
+
+            ThrowWhileAway(holder);
+            if (_takenOver && holder != _away)
+            {
+                await _lateWriteArrived.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            }
+
+            var stored = await inner.TryUpdateAsHolderAsync(job, holder, cancellationToken);
+            if (holder == _away && !_lateWriteArrived.Task.IsCompleted)
+            {
+                LateResult = job.LastReturnValue as string;
+                journal.Add($"late write of the first run {(stored ? "stored" : "refused")}");
+                _lateWriteArrived.SetResult();
+            }
+
+            return stored;
+        }
+
+        private void ThrowWhileAway(string holder)
+        {
+            if (holder == _away && !_takenOver)
+            {
+                throw new IOException("The store is restarting.");
+            }
+        }
     }
 }

@@ -19,8 +19,11 @@ namespace Ergate;
 ///     holder owns its state. Once the job's run lease is lost, nothing more is stored and the
 ///     delivery goes back to the queue.
 /// A store with run leases (<see cref="IRunLeaseStore"/>) lets one run at a time hold a job:
-/// checkpoint 1 takes the lease with the stored state, and a copy of a job that another run
-/// holds goes back to the queue until the lease is free, then resumes or settles.
+/// checkpoint 1 takes the lease with the stored state, a copy of a job that another run holds
+/// goes back to the queue until the lease is free, then resumes or settles, and every state the
+/// run stores is stored only while it still holds the lease, checked by the store in the write
+/// itself (<see cref="IRunLeaseStore.TryUpdateAsHolderAsync"/>): a write retried while the store
+/// was away can never land after the lease expired and another run read the job.
 /// A store with conditional writes (<see cref="IConditionalJobStateStore"/>) stores each state
 /// only while the stored revision is the one this run read or last stored: when the job changed
 /// meanwhile (a run that took over after a lost lease, a client's change), this run stores
@@ -377,7 +380,7 @@ internal sealed partial class JobRunner(
         try
         {
             // A refused write leaves the revision as read, so the step's write is refused too.
-            await store.TryWriteAsync(running, signals.HardStop).ConfigureAwait(false);
+            await store.TryWriteAsync(running, delivery.RunLease, signals.HardStop).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -528,7 +531,8 @@ internal sealed partial class JobRunner(
         }
         else if (!lease.Taken && !job.Status.IsFinished())
         {
-            var delay = TimeSpan.FromTicks(Math.Clamp(lease.ExpiresIn.Ticks, TimeSpan.TicksPerSecond, leases!.Duration.Ticks));
+            // Back when the lease runs out: after a second at least, but never later than a whole lease (which may be shorter).
+            var delay = TimeSpan.FromTicks(Math.Min(Math.Max(lease.ExpiresIn.Ticks, TimeSpan.TicksPerSecond), leases!.Duration.Ticks));
             Log.HeldElsewhere(logger, job.Id, lease.Holder, delay);
             await HandBackAsync(delivery, delivered, delay).ConfigureAwait(false);
             return null;
@@ -592,14 +596,14 @@ internal sealed partial class JobRunner(
         bool stored;
         try
         {
-            stored = await store.TryWriteAsync(job, signals.HardStop).ConfigureAwait(false);
+            stored = await store.TryWriteAsync(job, delivery.RunLease, signals.HardStop).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             var box = new StrongBox<bool>();
             if (!await TransientRetry.RetryAsync(
-                static async s => s.box.Value = await s.runner.WriteAgainAsync(s.job, s.token).ConfigureAwait(false),
-                (box, runner: this, job, token: signals.HardStop), ex, $"Storing the state of job {job.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false))
+                static async s => s.box.Value = await s.runner.WriteAgainAsync(s.job, s.lease, s.token).ConfigureAwait(false),
+                (box, runner: this, job, lease: delivery.RunLease, token: signals.HardStop), ex, $"Storing the state of job {job.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false))
             {
                 await HandBackUnstoredAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
                 return false;
@@ -616,9 +620,9 @@ internal sealed partial class JobRunner(
     /// Writes again after a failed write, which may have been stored all the same (the reply was
     /// lost): a refusal then finds this very state stored at the next revision, and counts as stored.
     /// </summary>
-    private async ValueTask<bool> WriteAgainAsync(Job job, CancellationToken cancellationToken)
+    private async ValueTask<bool> WriteAgainAsync(Job job, RunLeaseHold? lease, CancellationToken cancellationToken)
     {
-        if (await store.TryWriteAsync(job, cancellationToken).ConfigureAwait(false))
+        if (await store.TryWriteAsync(job, lease, cancellationToken).ConfigureAwait(false))
         {
             return true;
         }
