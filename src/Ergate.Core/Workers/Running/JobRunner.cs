@@ -49,9 +49,34 @@ internal sealed partial class JobRunner(
     /// <summary>How long the first step of a delivery runs before the job is stored as RUNNING.</summary>
     internal static readonly TimeSpan RunningStatusDelay = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long the message of a run that faulted outside its steps waits before a worker looks at it again.</summary>
+    internal static readonly TimeSpan FaultedRunDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Runs <paramref name="delivery"/>. A step's error never escapes (retries and failures are
+    /// handled where the step runs); anything else that throws (a fault of Ergate, or of a store
+    /// or queue that broke its contract) is logged, and the message, if not settled yet, goes
+    /// back to the queue for <see cref="FaultedRunDelay"/>: the worker's lane goes on and the job is not lost.
+    /// </summary>
     /// <param name="delivery">What the queue handed out.</param>
     /// <param name="leased">True when the queue's deliveries hold leases the worker renews, so the step's token also fires on <see cref="JobDelivery.LeaseLost"/>.</param>
     public async ValueTask RunAsync(JobDelivery delivery, bool leased)
+    {
+        try
+        {
+            await RunDeliveryAsync(delivery, leased).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!signals.HardStop.IsCancellationRequested)
+        {
+            Log.RunFaulted(logger, delivery.MessageId, delivery.SettleStarted ? null : FaultedRunDelay, ex);
+            if (!delivery.SettleStarted && delivery.Job is { } job)
+            {
+                await HandBackAsync(delivery, job, FaultedRunDelay).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask RunDeliveryAsync(JobDelivery delivery, bool leased)
     {
         if (delivery.Job is not { } delivered)
         {
@@ -648,7 +673,7 @@ internal sealed partial class JobRunner(
     }
 
     private ValueTask CompleteAsync(JobDelivery delivery, Job job) =>
-        SettleAsync(static (s, ct) => s.CompleteAsync(ct), delivery, "Completing", job.Id);
+        SettleAsync(delivery, static (s, ct) => s.CompleteAsync(ct), delivery, "Completing", job.Id);
 
     /// <summary>
     /// Hands back a job whose latest state could not be stored. The stored state is what the next
@@ -670,19 +695,20 @@ internal sealed partial class JobRunner(
     private async ValueTask HandBackAsync(JobDelivery delivery, Job job, TimeSpan delay)
     {
         await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
-        await SettleAsync(static (s, ct) => s.delivery.AbandonAsync(s.job, s.delay, ct), (delivery, job, delay), "Handing back", job.Id).ConfigureAwait(false);
+        await SettleAsync(delivery, static (s, ct) => s.delivery.AbandonAsync(s.job, s.delay, ct), (delivery, job, delay), "Handing back", job.Id).ConfigureAwait(false);
     }
 
     private ValueTask DeadLetterAsync(JobDelivery delivery, Job? job, string reason)
     {
         Log.DeadLettered(logger, delivery.MessageId, reason);
         ErgateTelemetry.DeadLettered(job?.WorkflowName);
-        return SettleAsync(static (s, ct) => s.delivery.DeadLetterAsync(s.job, s.reason, ct), (delivery, job, reason), "Dead-lettering", delivery.MessageId);
+        return SettleAsync(delivery, static (s, ct) => s.delivery.DeadLetterAsync(s.job, s.reason, ct), (delivery, job, reason), "Dead-lettering", delivery.MessageId);
     }
 
     /// <summary>Settles the delivery, retrying a few times; if the broker stays away it redelivers later and the stored state settles it then.</summary>
-    private async ValueTask SettleAsync<TState>(Func<TState, CancellationToken, ValueTask> settle, TState state, string what, string jobId)
+    private async ValueTask SettleAsync<TState>(JobDelivery delivery, Func<TState, CancellationToken, ValueTask> settle, TState state, string what, string jobId)
     {
+        delivery.SettleStarted = true;
         try
         {
             await settle(state, CancellationToken.None).ConfigureAwait(false);
