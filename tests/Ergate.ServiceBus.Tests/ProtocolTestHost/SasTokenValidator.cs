@@ -8,6 +8,7 @@ namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
 /// Checks a Service Bus SAS token the way Microsoft's SAS documentation defines it, written apart
 /// from the adapter's own token code so that a mistake there cannot hide itself: the signature is
 /// Base64(HMAC-SHA256(key, sr + "\n" + se)) over the URL-encoded resource URI as it stands in the token.
+/// The resource must cover the audience the token is put for (<see cref="TokenScope"/>).
 /// </summary>
 internal static class SasTokenValidator
 {
@@ -34,8 +35,7 @@ internal static class SasTokenValidator
         }
 
         var resource = Uri.UnescapeDataString(sr);
-        if (!string.Equals(resource.TrimEnd('/'), audience.TrimEnd('/'), StringComparison.OrdinalIgnoreCase) &&
-            !audience.StartsWith(resource.TrimEnd('/') + "/", StringComparison.OrdinalIgnoreCase))
+        if (!TokenScope.Covers(resource, audience))
         {
             return (false, $"token for '{resource}' does not cover '{audience}'");
         }

@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Amqp;
 using Amqp.Framing;
 using Amqp.Listener;
+using Amqp.Sasl;
 using Amqp.Types;
 using Ergate.Tests.Servers;
 
@@ -12,33 +12,36 @@ namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
 /// A protocol test double of Azure Service Bus, hosted in-process on AMQPNetLite's
 /// <see cref="ContainerHost"/> and written to Microsoft's "AMQP 1.0 in Azure Service Bus and Event
 /// Hubs protocol guide" and the "AMQP request/response operations" reference. It has one queue and
-/// speaks the parts of the dialect Ergate uses:
+/// speaks the parts of the dialect that Ergate's adapter and the official SDK
+/// (Azure.Messaging.ServiceBus) use:
 /// <list type="bullet">
-/// <item>SASL ANONYMOUS plus claims-based security: <c>put-token</c> on <c>$cbs</c> with a SAS token,
-/// checked against the key; links to entities are refused without a valid, unexpired token.</item>
-/// <item>Peek-lock receive with lock tokens (<c>x-opt-lock-token</c>), <c>x-opt-locked-until</c>,
-/// the header's delivery count; accepted, released, modified (delivery-failed raises the count),
-/// rejected (dead-letter with <c>DeadLetterReason</c>/<c>DeadLetterErrorDescription</c>).</item>
-/// <item><c>com.microsoft:renew-lock</c> on <c>&lt;queue&gt;/$management</c>; lock expiry; locks
-/// that outlive the receiver's link, as Service Bus keeps them until they expire.</item>
-/// <item><c>x-opt-scheduled-enqueue-time</c>; the <c>&lt;queue&gt;/$deadletterqueue</c> sub-queue; max delivery count.</item>
+/// <item>SASL ANONYMOUS and <c>MSSBCBS</c> (the SDK's, which leaves authentication to CBS), then
+/// claims-based security: <c>put-token</c> on <c>$cbs</c> (<see cref="CbsNode"/>); links and
+/// requests are refused without a valid, unexpired token covering their address.</item>
+/// <item>Entity addresses with or without a leading slash (the SDK writes <c>/jobs</c>,
+/// <c>/jobs/$management</c>, <c>/jobs/$DeadLetterQueue</c>); <c>max-message-size</c> on every
+/// attach, and the lock token as the delivery tag (<see cref="ServiceBusWireConventions"/>).</item>
+/// <item>Sends of single messages and of batches (<see cref="EntitySink"/>); peek-lock receive,
+/// settlement, lock expiry, max delivery count, dead-lettering and the dead-letter sub-queue
+/// (<see cref="TestEntity"/>, <see cref="EntitySource"/>); draining a receiver's credit.</item>
+/// <item>The management operations renew-lock, schedule-message, cancel-scheduled-message and
+/// peek-message (<see cref="ManagementNode"/>); <c>x-opt-scheduled-enqueue-time</c>.</item>
 /// </list>
-/// It is not Service Bus: no sessions, topics, transactions, duplicate detection or quotas.
+/// It is not Service Bus: no sessions, topics, transactions, deferral, duplicate detection, quotas
+/// or claims (any valid token allows everything), and it cannot verify a Microsoft Entra ID token:
+/// a <c>jwt</c> token of the right shape is accepted unchecked and recorded in <see cref="JsonWebTokens"/>.
 /// </summary>
 internal sealed class ServiceBusProtocolTestHost : IDisposable
 {
     /// <summary>The SAS key name the double accepts.</summary>
     public const string KeyName = "RootManageSharedAccessKey";
 
-    private static readonly Symbol LockTokenAnnotation = new("x-opt-lock-token");
-    private static readonly Symbol LockedUntilAnnotation = new("x-opt-locked-until");
-    private static readonly Symbol SequenceNumberAnnotation = new("x-opt-sequence-number");
-    private static readonly Symbol EnqueuedTimeAnnotation = new("x-opt-enqueued-time");
-
-    private readonly ConcurrentDictionary<Connection, List<(string Path, DateTime ExpiresAt)>> _grants = new();
-    private readonly ConcurrentQueue<string> _putTokens = new();
-    private readonly ConcurrentQueue<string> _renewLockLinkNames = new();
-    private readonly Dictionary<string, TestEntity> _entities = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConnectionGrants _grants = new();
+    private readonly CbsNode _cbs;
+    private readonly TestEntity _queue;
+    private readonly TestEntity _deadLetterQueue;
+    private readonly ManagementNode _queueManagement;
+    private readonly ManagementNode _deadLetterQueueManagement;
     private readonly X509Certificate2? _tlsCertificate;
     private ContainerHost _host;
 
@@ -53,9 +56,11 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         _tlsCertificate = tlsCertificate;
         Key = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
         Port = TestServerSupport.FreePort();
-        var deadLetters = new TestEntity(DeadLetterQueueAddress, lockDuration ?? TimeSpan.FromSeconds(30), int.MaxValue, null);
-        _entities[queue] = new TestEntity(queue, lockDuration ?? TimeSpan.FromSeconds(30), maxDeliveryCount, deadLetters);
-        _entities[DeadLetterQueueAddress] = deadLetters;
+        _cbs = new CbsNode(_grants, KeyName, Key);
+        _deadLetterQueue = new TestEntity(DeadLetterQueueAddress, lockDuration ?? TimeSpan.FromSeconds(30), int.MaxValue, null);
+        _queue = new TestEntity(queue, lockDuration ?? TimeSpan.FromSeconds(30), maxDeliveryCount, _deadLetterQueue);
+        _queueManagement = new ManagementNode(_grants, _queue);
+        _deadLetterQueueManagement = new ManagementNode(_grants, _deadLetterQueue);
         _host = Start();
     }
 
@@ -75,16 +80,19 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
     public string ConnectionString => ConnectionStringWithKey(Key);
 
     /// <summary>The audiences of every token put on <c>$cbs</c>, in order.</summary>
-    public IReadOnlyCollection<string> PutTokens => _putTokens;
+    public IReadOnlyCollection<string> PutTokens => _cbs.Audiences;
 
-    /// <summary>The <c>associated-link-name</c> of every renew-lock request, in order.</summary>
-    public IReadOnlyCollection<string> RenewLockRequests => _renewLockLinkNames;
+    /// <summary>Every JSON web token put on <c>$cbs</c> (accepted unchecked), in order.</summary>
+    public IReadOnlyCollection<string> JsonWebTokens => _cbs.JsonWebTokens;
 
-    /// <summary>Messages in the queue (waiting or locked).</summary>
-    public IReadOnlyList<StoredMessage> QueueMessages => _entities[Queue].Messages;
+    /// <summary>The <c>associated-link-name</c> of every renew-lock request on the queue, in order.</summary>
+    public IReadOnlyCollection<string> RenewLockRequests => _queueManagement.RenewLockLinkNames;
+
+    /// <summary>Messages in the queue (waiting, scheduled or locked).</summary>
+    public IReadOnlyList<StoredMessage> QueueMessages => _queue.Messages;
 
     /// <summary>Messages in the dead-letter sub-queue.</summary>
-    public IReadOnlyList<StoredMessage> DeadLetters => _entities[DeadLetterQueueAddress].Messages;
+    public IReadOnlyList<StoredMessage> DeadLetters => _deadLetterQueue.Messages;
 
     /// <summary>A connection string for the double with another key (to test refusals).</summary>
     public string ConnectionStringWithKey(string key) => _tlsCertificate is null
@@ -93,13 +101,13 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
 
     /// <summary>Puts a message with <paramref name="body"/> straight into the queue, bypassing any client (for poison-message tests).</summary>
     public void SendRaw(byte[] body) =>
-        _entities[Queue].Add(new Message { BodySection = new Data { Binary = body }, Properties = new Properties { MessageId = Guid.NewGuid().ToString("N") } });
+        _queue.Add(new Message { BodySection = new Data { Binary = body }, Properties = new Properties { MessageId = Guid.NewGuid().ToString("N") } });
 
     /// <summary>Drops every connection, as a broker restart would; messages and locks survive.</summary>
     public void Restart()
     {
         _host.Close();
-        foreach (var connection in _grants.Keys)
+        foreach (var connection in _grants.Connections)
         {
             connection.Close(TimeSpan.Zero, new Error(ErrorCode.ConnectionForced) { Description = "The test host restarted." });
         }
@@ -113,189 +121,32 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
 
     private ContainerHost Start()
     {
-        var host = new ContainerHost(new Address($"{(_tlsCertificate is null ? "amqp" : "amqps")}://127.0.0.1:{Port}"));
-        host.Listeners[0].SASL.EnableAnonymousMechanism = true;
+        var host = new ContainerHost(new Address($"{(_tlsCertificate is null ? "amqp" : "amqps")}://127.0.0.1:{Port}"))
+        {
+            AddressResolver = (_, attach) => EntityAddress(attach),
+        };
+        var listener = host.Listeners[0];
+        listener.SASL.EnableAnonymousMechanism = true;
+        listener.SASL.EnableMechanism(new Symbol("MSSBCBS"), SaslProfile.Anonymous);
+        listener.HandlerFactory = _ => new ServiceBusWireConventions();
         if (_tlsCertificate is not null)
         {
-            host.Listeners[0].SSL.Certificate = _tlsCertificate;
+            listener.SSL.Certificate = _tlsCertificate;
         }
 
-        host.RegisterRequestProcessor("$cbs", new CbsNode(this));
-        foreach (var entity in _entities.Values)
+        host.RegisterRequestProcessor("$cbs", _cbs);
+        foreach (var (entity, management) in new[] { (_queue, _queueManagement), (_deadLetterQueue, _deadLetterQueueManagement) })
         {
-            host.RegisterMessageProcessor(entity.Address, new EntitySink(this, entity));
-            host.RegisterMessageSource(entity.Address, new EntitySource(this, entity));
-            host.RegisterRequestProcessor($"{entity.Address}/$management", new ManagementNode(this, entity));
+            host.RegisterMessageProcessor(entity.Address, new EntitySink(_grants, entity));
+            host.RegisterMessageSource(entity.Address, new EntitySource(_grants, entity));
+            host.RegisterRequestProcessor(management.Address, management);
         }
 
         host.Open();
         return host;
     }
 
-    private bool IsAuthorized(ListenerLink link, string address)
-    {
-        var now = DateTime.UtcNow;
-        return _grants.TryGetValue(link.Session.Connection, out var grants) &&
-               grants.Any(g => g.ExpiresAt > now && (address.Equals(g.Path, StringComparison.OrdinalIgnoreCase) || address.StartsWith(g.Path + "/", StringComparison.OrdinalIgnoreCase)));
-    }
-
-    private static Message Response(Message request, string statusKey, int status, string descriptionKey, string description, object? body = null) =>
-        new(body)
-        {
-            Properties = new Properties { CorrelationId = request.Properties?.MessageId },
-            ApplicationProperties = new ApplicationProperties { [statusKey] = status, [descriptionKey] = description },
-        };
-
-    /// <summary><c>$cbs</c>: takes SAS tokens with <c>put-token</c> and grants the connection access to the audience's entity.</summary>
-    private sealed class CbsNode(ServiceBusProtocolTestHost host) : IRequestProcessor
-    {
-        public int Credit => 16;
-
-        public void Process(RequestContext context)
-        {
-            var request = context.Message;
-            var properties = request.ApplicationProperties;
-            var audience = properties?["name"] as string ?? string.Empty;
-            (int Status, string Description) result;
-            if (properties?["operation"] as string != "put-token" || properties["type"] as string != "servicebus.windows.net:sastoken")
-            {
-                result = (400, "expected operation=put-token and type=servicebus.windows.net:sastoken");
-            }
-            else
-            {
-                var (valid, why) = SasTokenValidator.Validate(request.Body as string, audience, KeyName, host.Key, DateTime.UtcNow);
-                result = valid ? (200, "OK") : (401, $"Unauthorized: {why}");
-                if (valid && Uri.TryCreate(audience, UriKind.Absolute, out var uri))
-                {
-                    var expiresAt = properties["expiration"] is DateTime expiration ? expiration.ToUniversalTime() : DateTime.UtcNow.AddMinutes(20);
-                    var connection = context.Link.Session.Connection;
-                    var grants = host._grants.GetOrAdd(connection, c =>
-                    {
-                        c.AddClosedCallback((closed, _) => host._grants.TryRemove((Connection)closed, out List<(string, DateTime)>? _));
-                        return [];
-                    });
-                    lock (grants)
-                    {
-                        grants.Add((uri.AbsolutePath.Trim('/'), expiresAt));
-                    }
-
-                    host._putTokens.Enqueue(audience);
-                }
-            }
-
-            context.Complete(Response(request, "status-code", result.Status, "status-description", result.Description));
-        }
-    }
-
-    /// <summary><c>&lt;entity&gt;/$management</c>: <c>com.microsoft:renew-lock</c>.</summary>
-    private sealed class ManagementNode(ServiceBusProtocolTestHost host, TestEntity entity) : IRequestProcessor
-    {
-        public int Credit => 16;
-
-        public void Process(RequestContext context)
-        {
-            var request = context.Message;
-            if (!host.IsAuthorized(context.Link, entity.Address))
-            {
-                context.Complete(Response(request, "statusCode", 401, "statusDescription", "Unauthorized"));
-                return;
-            }
-
-            if (request.ApplicationProperties?["operation"] as string != "com.microsoft:renew-lock" ||
-                request.Body is not Map { } body || body["lock-tokens"] is not Guid[] tokens)
-            {
-                context.Complete(Response(request, "statusCode", 400, "statusDescription", "Expected com.microsoft:renew-lock with lock-tokens (uuid[])."));
-                return;
-            }
-
-            host._renewLockLinkNames.Enqueue(request.ApplicationProperties["associated-link-name"] as string ?? string.Empty);
-            var expirations = new DateTime[tokens.Length];
-            for (var i = 0; i < tokens.Length; i++)
-            {
-                if (entity.RenewLock(tokens[i]) is not { } lockedUntil)
-                {
-                    context.Complete(Response(request, "statusCode", 410, "statusDescription", $"The lock {tokens[i]} is lost."));
-                    return;
-                }
-
-                expirations[i] = lockedUntil;
-            }
-
-            context.Complete(Response(request, "statusCode", 200, "statusDescription", "OK", new Map { ["expirations"] = expirations }));
-        }
-    }
-
-    /// <summary>Takes messages sent to an entity.</summary>
-    private sealed class EntitySink(ServiceBusProtocolTestHost host, TestEntity entity) : IMessageProcessor
-    {
-        public int Credit => 100;
-
-        public void Process(MessageContext messageContext)
-        {
-            if (!host.IsAuthorized(messageContext.Link, entity.Address))
-            {
-                messageContext.Complete(new Error(ErrorCode.UnauthorizedAccess) { Description = "Put a token on $cbs first." });
-                return;
-            }
-
-            entity.Add(messageContext.Message);
-            messageContext.Complete();
-        }
-    }
-
-    /// <summary>Hands out messages of an entity in peek-lock mode and applies the receiver's outcomes.</summary>
-    private sealed class EntitySource(ServiceBusProtocolTestHost host, TestEntity entity) : IMessageSource
-    {
-        public async Task<ReceiveContext> GetMessageAsync(ListenerLink link)
-        {
-            while (link.LinkState == LinkState.Attached && !link.Session.Connection.IsClosed)
-            {
-                if (!host.IsAuthorized(link, entity.Address))
-                {
-                    link.Close(TimeSpan.Zero, new Error(ErrorCode.UnauthorizedAccess) { Description = "Put a token on $cbs first." });
-                    break;
-                }
-
-                if (entity.TryLock() is { } stored)
-                {
-                    var message = Message.Decode(stored.Message.Encode());
-                    message.Header ??= new Header();
-                    message.Header.DeliveryCount = (uint)stored.DeliveryCount;
-                    message.MessageAnnotations ??= new MessageAnnotations();
-                    message.MessageAnnotations[LockTokenAnnotation] = stored.LockToken;
-                    message.MessageAnnotations[LockedUntilAnnotation] = stored.LockedUntil;
-                    message.MessageAnnotations[SequenceNumberAnnotation] = stored.Sequence;
-                    message.MessageAnnotations[EnqueuedTimeAnnotation] = stored.EnqueuedAt;
-                    return new ReceiveContext(link, message) { UserToken = stored.LockToken };
-                }
-
-                await entity.WaitForChangeAsync(TimeSpan.FromMilliseconds(50)).ConfigureAwait(false);
-            }
-
-            return null!;
-        }
-
-        public void DisposeMessage(ReceiveContext receiveContext, DispositionContext dispositionContext)
-        {
-            if (dispositionContext.Link.IsClosed || dispositionContext.Link.LinkState >= LinkState.DetachPipe)
-            {
-                // The link is going away and AMQPNetLite releases what it left unsettled. Service
-                // Bus does not: the lock holds until it expires.
-                return;
-            }
-
-            var settled = entity.Settle((Guid)receiveContext.UserToken, dispositionContext.DeliveryState);
-            if (!dispositionContext.Settled)
-            {
-                if (settled)
-                {
-                    dispositionContext.Complete();
-                }
-                else
-                {
-                    dispositionContext.Complete(new Error(new Symbol("com.microsoft:message-lock-lost")));
-                }
-            }
-        }
-    }
+    /// <summary>The node an attach asks for, without the leading slash the SDK writes (<c>/jobs</c>).</summary>
+    private static string? EntityAddress(Attach attach) =>
+        (attach.Role ? (attach.Source as Source)?.Address : (attach.Target as Target)?.Address)?.TrimStart('/');
 }

@@ -7,13 +7,17 @@ namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
 /// <summary>
 /// A queue of the protocol test double, with Service Bus's peek-lock rules: a delivered message
 /// is locked (lock token, locked-until) until it is settled or the lock expires; abandon
-/// (modified, delivery-failed) and lock expiry raise the delivery count; past the max delivery
-/// count, or when rejected, a message moves to the dead-letter sub-queue with the reason;
-/// <c>x-opt-scheduled-enqueue-time</c> keeps a message invisible until then.
+/// (<c>modified</c>, with or without delivery-failed, its message annotations changing the
+/// message's application properties) and lock expiry raise the delivery count; past the max
+/// delivery count, or when rejected, a message moves to the dead-letter sub-queue with the
+/// reason; <c>x-opt-scheduled-enqueue-time</c> keeps a message invisible until then, and a
+/// scheduled message can be cancelled by its sequence number until it is visible.
 /// </summary>
 internal sealed class TestEntity
 {
     private static readonly Symbol ScheduledEnqueueTime = new("x-opt-scheduled-enqueue-time");
+    private static readonly Symbol DeadLetterReasonKey = new("DeadLetterReason");
+    private static readonly Symbol DeadLetterDescriptionKey = new("DeadLetterErrorDescription");
     private readonly object _gate = new();
     private readonly List<StoredMessage> _available = [];
     private readonly Dictionary<Guid, StoredMessage> _locked = [];
@@ -46,17 +50,31 @@ internal sealed class TestEntity
         }
     }
 
-    /// <summary>Stores a copy of a sent message.</summary>
-    public void Add(Message message)
+    /// <summary>Stores a copy of a sent message; returns its sequence number.</summary>
+    public long Add(Message message)
     {
-        var stored = new StoredMessage(Copy(message), Interlocked.Increment(ref _sequence), DateTime.UtcNow);
+        var stored = new StoredMessage(EncodedMessages.Copy(message), Interlocked.Increment(ref _sequence), DateTime.UtcNow);
         if (message.MessageAnnotations?[ScheduledEnqueueTime] is DateTime scheduled)
         {
             stored.VisibleAt = scheduled.ToUniversalTime();
         }
 
         MakeAvailable(stored);
+        return stored.Sequence;
     }
+
+    /// <summary>Removes the scheduled message with <paramref name="sequence"/>; false when there is none still waiting for its time.</summary>
+    public bool CancelScheduled(long sequence)
+    {
+        lock (_gate)
+        {
+            return _available.RemoveAll(m => m.Sequence == sequence && m.VisibleAt > DateTime.UtcNow) == 1;
+        }
+    }
+
+    /// <summary>Up to <paramref name="count"/> messages (waiting, scheduled or locked) from <paramref name="fromSequence"/> on, without locking them.</summary>
+    public IReadOnlyList<StoredMessage> Peek(long fromSequence, int count) =>
+        [.. Messages.Where(m => m.Sequence >= fromSequence).Take(count)];
 
     /// <summary>Locks the first visible message for a receiver, or null.</summary>
     public StoredMessage? TryLock()
@@ -122,17 +140,17 @@ internal sealed class TestEntity
         {
             case Accepted:
                 break;
-            case Modified { DeliveryFailed: true }:
+            case Modified modified:
+                // Service Bus counts every abandon, whether or not the client says delivery-failed.
                 message.DeliveryCount++;
-                Requeue(message);
-                break;
-            case Modified or Released:
+                Modify(message, modified.MessageAnnotations);
                 Requeue(message);
                 break;
             case Rejected rejected:
-                DeadLetter(message,
-                    rejected.Error?.Info?[new Symbol("DeadLetterReason")] as string ?? rejected.Error?.Condition.ToString() ?? "Rejected",
-                    rejected.Error?.Info?[new Symbol("DeadLetterErrorDescription")] as string ?? rejected.Error?.Description);
+                var reason = rejected.Error?.Info?[DeadLetterReasonKey] as string;
+                var description = rejected.Error?.Info?[DeadLetterDescriptionKey] as string;
+                Modify(message, rejected.Error?.Info, except: [DeadLetterReasonKey, DeadLetterDescriptionKey]);
+                DeadLetter(message, reason ?? rejected.Error?.Condition.ToString() ?? "Rejected", description ?? rejected.Error?.Description);
                 break;
             default:
                 Requeue(message);
@@ -140,6 +158,21 @@ internal sealed class TestEntity
         }
 
         return true;
+    }
+
+    /// <summary>Sets the application properties an outcome carries (the SDK's <c>propertiesToModify</c>).</summary>
+    private static void Modify(StoredMessage message, Map? changes, params Symbol[] except)
+    {
+        if (changes is null)
+        {
+            return;
+        }
+
+        message.Message.ApplicationProperties ??= new ApplicationProperties();
+        foreach (var key in changes.Keys.Cast<Symbol>().Except(except))
+        {
+            message.Message.ApplicationProperties[key.ToString()] = changes[key];
+        }
     }
 
     private void ExpireLocks(DateTime now)
@@ -188,7 +221,7 @@ internal sealed class TestEntity
             return;
         }
 
-        var copy = Copy(message.Message);
+        var copy = EncodedMessages.Copy(message.Message);
         copy.ApplicationProperties ??= new ApplicationProperties();
         copy.ApplicationProperties["DeadLetterReason"] = reason;
         copy.ApplicationProperties["DeadLetterErrorDescription"] = description ?? string.Empty;
@@ -209,14 +242,17 @@ internal sealed class TestEntity
         changed.TrySetResult();
     }
 
-    private static Message Copy(Message message) => Message.Decode(message.Encode());
-
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>A message held by the test double, with its peek-lock state.</summary>
 internal sealed class StoredMessage(Message message, long sequence, DateTime enqueuedAt)
 {
+    private static readonly Symbol LockTokenAnnotation = new("x-opt-lock-token");
+    private static readonly Symbol LockedUntilAnnotation = new("x-opt-locked-until");
+    private static readonly Symbol SequenceNumberAnnotation = new("x-opt-sequence-number");
+    private static readonly Symbol EnqueuedTimeAnnotation = new("x-opt-enqueued-time");
+
     public Message Message { get; } = message;
 
     public long Sequence { get; } = sequence;
@@ -232,4 +268,27 @@ internal sealed class StoredMessage(Message message, long sequence, DateTime enq
     public DateTime LockedUntil { get; set; }
 
     public string? Reason => Message.ApplicationProperties?["DeadLetterReason"] as string;
+
+    /// <summary>
+    /// The message as Service Bus hands it out: a copy with the header's delivery count (failed
+    /// deliveries so far), the sequence number and enqueued time, and, when <paramref name="locked"/>,
+    /// the lock's token and expiry (the SDK takes the token from the delivery tag, Ergate's adapter
+    /// from <c>x-opt-lock-token</c>).
+    /// </summary>
+    public Message ToDelivered(bool locked)
+    {
+        var message = EncodedMessages.Copy(Message);
+        message.Header ??= new Header();
+        message.Header.DeliveryCount = (uint)DeliveryCount;
+        message.MessageAnnotations ??= new MessageAnnotations();
+        message.MessageAnnotations[SequenceNumberAnnotation] = Sequence;
+        message.MessageAnnotations[EnqueuedTimeAnnotation] = EnqueuedAt;
+        if (locked)
+        {
+            message.MessageAnnotations[LockTokenAnnotation] = LockToken;
+            message.MessageAnnotations[LockedUntilAnnotation] = LockedUntil;
+        }
+
+        return message;
+    }
 }
