@@ -1,3 +1,4 @@
+using Azure.Core.Amqp;
 using Azure.Messaging.ServiceBus;
 
 namespace Ergate.ServiceBus;
@@ -40,5 +41,17 @@ internal static class JobMessages
         }
 
         return message;
+    }
+
+    /// <summary>
+    /// The body of <paramref name="message"/> when it is made of data sections, as the SDK sends
+    /// every message; false for an AMQP value or sequence section (what other AMQP clients may
+    /// send, say a string), which is not a job and which the SDK's <c>Body</c> refuses to read.
+    /// </summary>
+    public static bool TryGetBody(ServiceBusReceivedMessage message, out ReadOnlyMemory<byte> body, out AmqpMessageBodyType bodyType)
+    {
+        bodyType = message.GetRawAmqpMessage().Body.BodyType;
+        body = bodyType == AmqpMessageBodyType.Data ? message.Body.ToMemory() : default;
+        return bodyType == AmqpMessageBodyType.Data;
     }
 }

@@ -27,17 +27,24 @@ internal sealed class ServiceBusDelivery : JobDelivery
     }
 
     private ServiceBusDelivery(ServiceBusJobQueue queue, ServiceBusReceiver receiver, ServiceBusReceivedMessage message, string unreadableReason)
-        : base(unreadableReason, message.Body.ToMemory(), message.DeliveryCount, message.MessageId)
+        : base(unreadableReason, ReadOnlyMemory<byte>.Empty, message.DeliveryCount, message.MessageId)
     {
         _queue = queue;
         _receiver = receiver;
         _message = message;
     }
 
-    /// <summary>The delivery of <paramref name="message"/>; a message without a body is an unreadable delivery.</summary>
+    /// <summary>
+    /// The delivery of <paramref name="message"/>; a message with an empty body, or with a body that
+    /// is not data sections (an AMQP value or sequence), is an unreadable delivery.
+    /// </summary>
     public static ServiceBusDelivery Create(ServiceBusJobQueue queue, ServiceBusReceiver receiver, ServiceBusReceivedMessage message)
     {
-        var body = message.Body.ToMemory();
+        if (!JobMessages.TryGetBody(message, out var body, out var bodyType))
+        {
+            return new ServiceBusDelivery(queue, receiver, message, $"The message body is an AMQP {bodyType.ToString().ToLowerInvariant()} section, not data: not a job in JSON.");
+        }
+
         return body.IsEmpty
             ? new ServiceBusDelivery(queue, receiver, message, "The message has an empty body, not a job in JSON.")
             : new ServiceBusDelivery(queue, receiver, message, body.Span);

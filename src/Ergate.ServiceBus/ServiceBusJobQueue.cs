@@ -184,7 +184,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
 
     private static DeadLetteredJob ToDeadLetteredJob(ServiceBusReceivedMessage message)
     {
-        var job = JobSerializer.TryDeserialize(message.Body.ToMemory().Span, out var read, out _) ? read : null;
+        var job = JobMessages.TryGetBody(message, out var body, out _) && JobSerializer.TryDeserialize(body.Span, out var read, out _) ? read : null;
         return new DeadLetteredJob(job?.Id ?? message.MessageId, job, message.DeadLetterReason ?? "(no reason given)", message.EnqueuedTime);
     }
 }
