@@ -26,6 +26,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
     private readonly ConcurrentQueue<ServiceBusReceivedMessage> _received = new();
     private readonly SemaphoreSlim _receiving = new(1, 1);
     private ServiceBusReceiver? _deadLetters;
+    private long _emptyReceives;
     private bool? _reachable;
     private bool _disposed;
 
@@ -76,8 +77,10 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
     /// <inheritdoc />
     /// <remarks>
     /// One receive at a time fetches up to the prefetch count; the messages it brings are handed
-    /// out one per call. Errors the SDK could not retry away reach the worker, which retries the
-    /// dequeue with backoff.
+    /// out one per call. A call that waited for its turn while a receive came back empty reports
+    /// the queue idle at once, so that all of a worker's lanes see an idle queue after one
+    /// <see cref="ServiceBusOptions.IdleWait"/> instead of one wait each in turn. Errors the SDK
+    /// could not retry away reach the worker, which retries the dequeue with backoff.
     /// </remarks>
     public async ValueTask<JobDelivery?> DequeueAsync(CancellationToken cancellationToken)
     {
@@ -87,6 +90,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
             return ServiceBusDelivery.Create(this, _receiver, message);
         }
 
+        var emptyReceivesBefore = Volatile.Read(ref _emptyReceives);
         await _receiving.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -95,9 +99,15 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
                 return ServiceBusDelivery.Create(this, _receiver, message);
             }
 
+            if (_emptyReceives != emptyReceivesBefore)
+            {
+                return null;
+            }
+
             var batch = await Reaching(_receiver.ReceiveMessagesAsync(_prefetch, _options.IdleWait, cancellationToken)).ConfigureAwait(false);
             if (batch.Count == 0)
             {
+                Volatile.Write(ref _emptyReceives, _emptyReceives + 1);
                 return null;
             }
 
