@@ -51,9 +51,10 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
         QueueName = _options.ResolvedQueueName(connection)!;
         _prefetch = _options.PrefetchOrDefault();
         _logger = logger ?? NullLogger<ServiceBusJobQueue>.Instance;
+        var clientOptions = _options.ClientOptions(attemptFailed: () => _reachable = false);
         _client = connection is null
-            ? new ServiceBusClient(_options.FullyQualifiedNamespace, _options.Credential, _options.ClientOptions())
-            : new ServiceBusClient(_options.ConnectionString, _options.ClientOptions());
+            ? new ServiceBusClient(_options.FullyQualifiedNamespace, _options.Credential, clientOptions)
+            : new ServiceBusClient(_options.ConnectionString, clientOptions);
         _sender = _client.CreateSender(QueueName);
         _receiver = _client.CreateReceiver(QueueName, new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.PeekLock, PrefetchCount = _prefetch });
     }
@@ -61,7 +62,10 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
     /// <summary>The queue's name in its namespace.</summary>
     public string QueueName { get; }
 
-    /// <summary>Whether the last send or receive reached Service Bus; null before the first one.</summary>
+    /// <summary>
+    /// Whether Service Bus answers: true after a send or receive that reached it, false as soon as
+    /// an attempt fails on a transient error (while the SDK still retries); null before the first one.
+    /// </summary>
     internal bool? IsConnected => _reachable;
 
     /// <inheritdoc />

@@ -62,8 +62,9 @@ public sealed class ServiceBusOptions : IPrefetchOptions
 
     /// <summary>
     /// How the SDK waits between attempts of an operation that failed on a transient error (a
-    /// dropped connection, a busy namespace): its initial and longest delay; default 1 s
-    /// doubling to 10 s. The SDK connects again by itself.
+    /// dropped connection, a busy namespace); default 1 s doubling to 10 s, ±20 %. An operation
+    /// is tried up to 3 more times before its failure reaches the worker (which retries the
+    /// dequeue, or the job, with its own backoff). The SDK connects again by itself.
     /// </summary>
     public Backoff Reconnect { get; set; } = Backoff.Exponential(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
 
@@ -92,17 +93,16 @@ public sealed class ServiceBusOptions : IPrefetchOptions
         QueueName?.Trim('/') is { Length: > 0 } name ? name : connection?.EntityPath;
 
     /// <summary>The SDK's client options for these options.</summary>
-    internal ServiceBusClientOptions ClientOptions() => new()
+    /// <param name="attemptFailed">Called for every attempt of an operation that failed on a transient error (see <see cref="ReconnectRetryPolicy"/>).</param>
+    internal ServiceBusClientOptions ClientOptions(Action attemptFailed) => new()
     {
         TransportType = TransportType,
         CustomEndpointAddress = CustomEndpointAddress,
         CertificateValidationCallback = ServerCertificateValidation,
         RetryOptions = new ServiceBusRetryOptions
         {
-            Mode = ServiceBusRetryMode.Exponential,
-            Delay = Reconnect.InitialDelay,
-            MaxDelay = Reconnect.MaxDelay,
             TryTimeout = OperationTimeout,
+            CustomRetryPolicy = new ReconnectRetryPolicy(Reconnect, OperationTimeout, attemptFailed),
         },
     };
 }
