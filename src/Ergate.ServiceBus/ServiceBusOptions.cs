@@ -37,7 +37,7 @@ public sealed class ServiceBusOptions : IPrefetchOptions
     /// </summary>
     public TokenCredential? Credential { get; set; }
 
-    /// <summary>The queue; when null the connection string's <c>EntityPath</c> names it.</summary>
+    /// <summary>The queue; when null the connection string's <c>EntityPath</c> names it (when both are set, they must agree).</summary>
     public string? QueueName { get; set; }
 
     /// <summary>
