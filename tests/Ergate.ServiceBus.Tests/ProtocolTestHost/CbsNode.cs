@@ -58,7 +58,7 @@ internal sealed class CbsNode(ConnectionGrants grants, string keyName, string ke
 
     private (int, string) CheckSharedAccessSignature(string? token, string audience)
     {
-        var (valid, why) = SasTokenValidator.Validate(token, audience, keyName, key, DateTime.UtcNow);
+        var (valid, why) = SasTokens.Validate(token, audience, keyName, key, DateTime.UtcNow);
         return valid ? (200, "OK") : (401, $"Unauthorized: {why}");
     }
 

@@ -12,8 +12,8 @@ namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
 /// A protocol test double of Azure Service Bus, hosted in-process on AMQPNetLite's
 /// <see cref="ContainerHost"/> and written to Microsoft's "AMQP 1.0 in Azure Service Bus and Event
 /// Hubs protocol guide" and the "AMQP request/response operations" reference. It has one queue and
-/// speaks the parts of the dialect that Ergate's adapter and the official SDK
-/// (Azure.Messaging.ServiceBus) use:
+/// speaks the parts of the dialect that the official SDK (Azure.Messaging.ServiceBus), on which
+/// Ergate's adapter is built, uses:
 /// <list type="bullet">
 /// <item>SASL ANONYMOUS and <c>MSSBCBS</c> (the SDK's, which leaves authentication to CBS), then
 /// claims-based security: <c>put-token</c> on <c>$cbs</c> (<see cref="CbsNode"/>); links and
@@ -99,12 +99,21 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         ? $"Endpoint=sb://127.0.0.1:{Port}/;SharedAccessKeyName={KeyName};SharedAccessKey={key};EntityPath={Queue};UseDevelopmentEmulator=true"
         : $"Endpoint=sb://127.0.0.1:{Port}/;SharedAccessKeyName={KeyName};SharedAccessKey={key};EntityPath={Queue}";
 
-    /// <summary>Puts a message with <paramref name="body"/> straight into the queue, bypassing any client (for poison-message tests).</summary>
-    public void SendRaw(byte[] body) =>
-        _queue.Add(new Message { BodySection = new Data { Binary = body }, Properties = new Properties { MessageId = Guid.NewGuid().ToString("N") } });
+    /// <summary>Puts a message with <paramref name="body"/> (one data section) straight into the queue, bypassing any client (for poison-message tests).</summary>
+    public void SendRaw(byte[] body) => SendRaw(new Data { Binary = body });
 
-    /// <summary>Drops every connection, as a broker restart would; messages and locks survive.</summary>
-    public void Restart()
+    /// <summary>Puts a message whose body is an AMQP value section holding <paramref name="value"/> (as AMQP clients other than the SDK send a string) straight into the queue.</summary>
+    public void SendRawValue(object value) => SendRaw(new AmqpValue { Value = value });
+
+    private void SendRaw(RestrictedDescribed bodySection) =>
+        _queue.Add(new Message { BodySection = bodySection, Properties = new Properties { MessageId = Guid.NewGuid().ToString("N") } });
+
+    /// <summary>
+    /// Restarts the double as a broker restart would: every connection is dropped, new ones are
+    /// refused for <paramref name="downtime"/> (the port is closed), then the double listens again.
+    /// Messages, their delivery counts and their locks survive; tokens do not.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downtime = default)
     {
         _host.Close();
         foreach (var connection in _grants.Connections)
@@ -113,6 +122,7 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         }
 
         _grants.Clear();
+        await Task.Delay(downtime).ConfigureAwait(false);
         _host = Start();
     }
 

@@ -272,8 +272,8 @@ internal sealed class StoredMessage(Message message, long sequence, DateTime enq
     /// <summary>
     /// The message as Service Bus hands it out: a copy with the header's delivery count (failed
     /// deliveries so far), the sequence number and enqueued time, and, when <paramref name="locked"/>,
-    /// the lock's token and expiry (the SDK takes the token from the delivery tag, Ergate's adapter
-    /// from <c>x-opt-lock-token</c>).
+    /// the lock's token and expiry (in <c>x-opt-lock-token</c>, as the protocol guide says; the SDK
+    /// takes the token from the delivery tag).
     /// </summary>
     public Message ToDelivered(bool locked)
     {
