@@ -1,41 +1,61 @@
 namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
 
-/// <summary>Queues connected to <see cref="ServiceBusProtocolTestHost"/>s, with short waits for tests; disposes the hosts it started.</summary>
-internal sealed class TestHostQueues : IDisposable
+/// <summary>
+/// Protocol test doubles and the adapter's queues connected to them (plain AMQP, the emulator's
+/// connection string), with short waits for tests; disposes every queue and double it made.
+/// </summary>
+internal sealed class TestHostQueues : IAsyncDisposable
 {
-    private readonly Dictionary<IJobQueue, ServiceBusProtocolTestHost> _hosts = [];
+    private readonly List<ServiceBusProtocolTestHost> _hosts = [];
+    private readonly List<ServiceBusJobQueue> _queues = [];
+    private readonly Dictionary<IJobQueue, ServiceBusProtocolTestHost> _hostOf = [];
 
-    /// <summary>A queue on a new host of its own.</summary>
-    /// <param name="lockDuration">The host's peek-lock duration; 30 s unless given.</param>
-    public IJobQueue NewQueue(TimeSpan? lockDuration = null)
+    /// <summary>A new double with one queue, <c>jobs</c>.</summary>
+    /// <param name="lockDuration">Its peek-lock duration; 30 s unless given.</param>
+    /// <param name="maxDeliveryCount">Failed deliveries before it dead-letters a message.</param>
+    public ServiceBusProtocolTestHost NewHost(TimeSpan? lockDuration = null, int maxDeliveryCount = 10)
     {
-        var host = new ServiceBusProtocolTestHost(lockDuration: lockDuration);
-        var queue = Connect(host);
-        _hosts[queue] = host;
+        var host = new ServiceBusProtocolTestHost(lockDuration: lockDuration, maxDeliveryCount: maxDeliveryCount);
+        _hosts.Add(host);
+        return host;
+    }
+
+    /// <summary>A queue on a new double of its own.</summary>
+    /// <param name="lockDuration">The double's peek-lock duration; 30 s unless given.</param>
+    public ServiceBusJobQueue NewQueue(TimeSpan? lockDuration = null) => Connect(NewHost(lockDuration));
+
+    /// <summary>A queue connected to <paramref name="host"/> with <see cref="OptionsFor"/>, changed by <paramref name="configure"/>.</summary>
+    public ServiceBusJobQueue Connect(ServiceBusProtocolTestHost host, Action<ServiceBusOptions>? configure = null)
+    {
+        var options = OptionsFor(host);
+        configure?.Invoke(options);
+        var queue = new ServiceBusJobQueue(options);
+        _queues.Add(queue);
+        _hostOf[queue] = host;
         return queue;
     }
 
-    /// <summary>The host behind a queue made by <see cref="NewQueue"/>.</summary>
-    public ServiceBusProtocolTestHost HostOf(IJobQueue queue) => _hosts[queue];
+    /// <summary>The double behind a queue made by <see cref="Connect"/> or <see cref="NewQueue"/>.</summary>
+    public ServiceBusProtocolTestHost HostOf(IJobQueue queue) => _hostOf[queue];
 
-    public void Dispose()
+    /// <summary>Options for <paramref name="host"/>: its connection string, short waits, a small prefetch.</summary>
+    public static ServiceBusOptions OptionsFor(ServiceBusProtocolTestHost host) => new()
     {
-        foreach (var host in _hosts.Values)
+        ConnectionString = host.ConnectionString,
+        IdleWait = TimeSpan.FromMilliseconds(200),
+        OperationTimeout = TimeSpan.FromSeconds(10),
+        Reconnect = Backoff.Exponential(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)),
+        Prefetch = 8,
+    };
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var queue in _queues)
         {
-            host.Dispose();
+            await queue.DisposeAsync();
         }
-    }
 
-    public static ServiceBusJobQueue Connect(ServiceBusProtocolTestHost host, Action<ServiceBusOptions>? configure = null)
-    {
-        var options = new ServiceBusOptions
-        {
-            ConnectionString = host.ConnectionString,
-            IdleWait = TimeSpan.FromMilliseconds(200),
-            OperationTimeout = TimeSpan.FromSeconds(10),
-            Prefetch = 8,
-        };
-        configure?.Invoke(options);
-        return new ServiceBusJobQueue(options);
+        _hosts.ForEach(host => host.Dispose());
     }
 }
