@@ -1,4 +1,4 @@
-using Ergate.ServiceBus.Tests.ProtocolTestHost;
+using Ergate.ServiceBus.TestHost;
 using Ergate.Tests.Contracts;
 using Ergate.Tests.Servers;
 

@@ -1,7 +1,7 @@
 using Amqp.Framing;
 using Amqp.Types;
 using Azure.Messaging.ServiceBus;
-using Ergate.ServiceBus.Tests.ProtocolTestHost;
+using Ergate.ServiceBus.TestHost;
 using Ergate.ServiceBus.Tests.SdkAgainstDouble;
 using Ergate.Tests.Contracts;
 using Xunit;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Azure.Messaging.ServiceBus;
-using Ergate.ServiceBus.Tests.ProtocolTestHost;
+using Ergate.ServiceBus.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

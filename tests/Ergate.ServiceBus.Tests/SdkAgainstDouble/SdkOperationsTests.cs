@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Azure.Messaging.ServiceBus;
-using Ergate.ServiceBus.Tests.ProtocolTestHost;
+using Ergate.ServiceBus.TestHost;
 using Xunit;
 
 namespace Ergate.ServiceBus.Tests.SdkAgainstDouble;

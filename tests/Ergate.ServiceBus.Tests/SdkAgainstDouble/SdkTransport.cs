@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Azure.Messaging.ServiceBus;
-using Ergate.ServiceBus.Tests.ProtocolTestHost;
+using Ergate.ServiceBus.TestHost;
 using Ergate.Tests.Servers;
 
 namespace Ergate.ServiceBus.Tests.SdkAgainstDouble;

@@ -1,4 +1,4 @@
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// What a claims-based-security token covers, as Service Bus judges it: the host and the path of a

@@ -3,7 +3,7 @@ using Amqp.Framing;
 using Amqp.Listener;
 using Amqp.Types;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// Hands out messages of an entity in peek-lock mode and applies the receiver's outcomes. While

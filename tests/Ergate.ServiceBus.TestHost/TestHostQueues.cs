@@ -1,4 +1,4 @@
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// Protocol test doubles and the adapter's queues connected to them (plain AMQP, the emulator's

@@ -2,7 +2,7 @@ using Amqp.Framing;
 using Amqp.Handler;
 using Amqp.Listener;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// Two habits of Service Bus on the wire that AMQPNetLite's listener only lets a connection

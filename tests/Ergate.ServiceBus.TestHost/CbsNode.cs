@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Amqp.Listener;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// The <c>$cbs</c> node: takes tokens with <c>put-token</c> and grants the connection the

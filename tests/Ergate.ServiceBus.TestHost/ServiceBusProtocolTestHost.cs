@@ -6,7 +6,7 @@ using Amqp.Sasl;
 using Amqp.Types;
 using Ergate.Tests.Servers;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// A protocol test double of Azure Service Bus, hosted in-process on AMQPNetLite's

@@ -4,7 +4,7 @@ using Amqp.Framing;
 using Amqp.Listener;
 using Amqp.Types;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// An entity's management node (<c>&lt;entity&gt;/$management</c>), with the operations of the
