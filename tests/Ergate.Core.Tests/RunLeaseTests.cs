@@ -164,6 +164,45 @@ public sealed class RunLeaseTests
     }
 
     [Fact]
+    public async Task A_run_whose_job_got_a_signal_and_another_change_meanwhile_takes_nothing_in_and_stores_nothing()
+    {
+        var queue = new InMemoryJobQueue();
+        var store = new InMemoryJobStateStore();
+        var client = new ErgateClient(queue, store);
+        await store.UpdateAsync(new Job("mixed-1", "mixed"));
+        var workflow = new Workflow("mixed");
+        var inputs = new ConcurrentQueue<string?>();
+        workflow.Step("first", async () =>
+        {
+            _journal.Add("first ran");
+
+            // A signal is kept (which alone would be taken in), then another writer moves the job on.
+            Assert.Equal(SignalResult.Kept, await client.SignalAsync("mixed-1", "later", "payload"));
+            var newer = (await store.GetAsync("mixed-1"))!;
+            newer.CurrentStep = 1;
+            newer.StepsCompleted = 1;
+            newer.LastReturnValue = "from elsewhere";
+            Assert.True(await store.TryUpdateAsync(newer));
+            return "from this run";
+        });
+        workflow.Step("second", (string input) =>
+        {
+            _journal.Add("second ran");
+            inputs.Enqueue(input);
+        });
+        await using var app = TestApp.Create(queue, store, builder => builder.Logging.AddFakeLogging(), workflow);
+        var logs = app.Services.GetFakeLogCollector();
+
+        await app.RunUntilIdleAsync(new Job("mixed-1", "mixed"));
+
+        Assert.Equal(["first ran", "second ran"], _journal.Entries);
+        Assert.Equal(["from elsewhere"], inputs);
+        Assert.Equal(["later"], (await app.StoredAsync("mixed-1")).Signals!.Select(signal => signal.Name));
+        Assert.Single(logs.GetSnapshot(), record => record.Id.Id == 1035);
+        Assert.DoesNotContain(logs.GetSnapshot(), record => record.Id.Id == 1044);
+    }
+
+    [Fact]
     public async Task A_store_without_run_leases_is_reported_once_at_start()
     {
         var queue = new InMemoryJobQueue();

@@ -177,18 +177,33 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
 
             // The signals and cancellations start with the workers: the first ones come before any job waits.
             var sending = run.SendAsync(timeout);
-            var report = await harness.RunAsync(
-                workerCount: 4,
-                isDone: async () => sending.IsCompleted && await FinishedCountAsync(jobCount) >= jobCount,
-                killEvery: (TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(1200)),
-                timeout: timeout,
-                duringRun: async () =>
+            CrashTestReport report;
+            try
+            {
+                report = await harness.RunAsync(
+                    workerCount: 4,
+                    isDone: async () => sending.IsCompleted && await FinishedCountAsync(jobCount) >= jobCount,
+                    killEvery: (TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(1200)),
+                    timeout: timeout,
+                    duringRun: async () =>
+                    {
+                        await Task.Delay(run.SendWindow / 2);
+                        await RestartServerAsync();
+                        restarts++;
+                        await sending;
+                    });
+            }
+            catch (TimeoutException ex)
+            {
+                // Where the jobs stand tells a stall (which state) from a slow run.
+                var statuses = new List<string>();
+                foreach (var status in Enum.GetValues<JobStatus>())
                 {
-                    await Task.Delay(run.SendWindow / 2);
-                    await RestartServerAsync();
-                    restarts++;
-                    await sending;
-                });
+                    statuses.Add($"{status} {await CountAsync(status, jobCount)}");
+                }
+
+                throw new TimeoutException($"{ex.Message} Jobs by status: {string.Join(", ", statuses)}; signals and cancellations all sent: {sending.IsCompleted}.", ex);
+            }
 
             var verdict = await run.CheckAsync(StateStore, report);
             output.WriteLine(
