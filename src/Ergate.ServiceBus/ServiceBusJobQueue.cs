@@ -24,9 +24,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
     private readonly int _prefetch;
     private readonly ILogger _logger;
     private readonly ConcurrentQueue<ServiceBusReceivedMessage> _received = new();
-    private readonly SemaphoreSlim _receiving = new(1, 1);
     private ServiceBusReceiver? _deadLetters;
-    private long _emptyReceives;
     private bool? _reachable;
     private bool _disposed;
 
@@ -80,11 +78,12 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
 
     /// <inheritdoc />
     /// <remarks>
-    /// One receive at a time fetches up to the prefetch count; the messages it brings are handed
-    /// out one per call. A call that waited for its turn while a receive came back empty reports
-    /// the queue idle at once, so that all of a worker's lanes see an idle queue after one
-    /// <see cref="ServiceBusOptions.IdleWait"/> instead of one wait each in turn. Errors the SDK
-    /// could not retry away reach the worker, which retries the dequeue with backoff.
+    /// Every call that finds no message left from an earlier receive receives of its own, up to
+    /// the prefetch count, concurrently with the worker's other lanes (one receive at a time
+    /// would bound the worker to one receive round trip per batch); the extra messages a receive
+    /// brings are handed out to the next calls. All lanes see an idle queue after one
+    /// <see cref="ServiceBusOptions.IdleWait"/>. Errors the SDK could not retry away reach the
+    /// worker, which retries the dequeue with backoff.
     /// </remarks>
     public async ValueTask<JobDelivery?> DequeueAsync(CancellationToken cancellationToken)
     {
@@ -94,38 +93,18 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
             return ServiceBusDelivery.Create(this, _receiver, message);
         }
 
-        var emptyReceivesBefore = Volatile.Read(ref _emptyReceives);
-        await _receiving.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var batch = await Reaching(_receiver.ReceiveMessagesAsync(_prefetch, _options.IdleWait, cancellationToken)).ConfigureAwait(false);
+        if (batch.Count == 0)
         {
-            if (_received.TryDequeue(out message))
-            {
-                return ServiceBusDelivery.Create(this, _receiver, message);
-            }
-
-            if (_emptyReceives != emptyReceivesBefore)
-            {
-                return null;
-            }
-
-            var batch = await Reaching(_receiver.ReceiveMessagesAsync(_prefetch, _options.IdleWait, cancellationToken)).ConfigureAwait(false);
-            if (batch.Count == 0)
-            {
-                Volatile.Write(ref _emptyReceives, _emptyReceives + 1);
-                return null;
-            }
-
-            for (var i = 1; i < batch.Count; i++)
-            {
-                _received.Enqueue(batch[i]);
-            }
-
-            return ServiceBusDelivery.Create(this, _receiver, batch[0]);
+            return null;
         }
-        finally
+
+        for (var i = 1; i < batch.Count; i++)
         {
-            _receiving.Release();
+            _received.Enqueue(batch[i]);
         }
+
+        return ServiceBusDelivery.Create(this, _receiver, batch[0]);
     }
 
     /// <inheritdoc />
@@ -155,7 +134,6 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
 
         _disposed = true;
         await _client.DisposeAsync().ConfigureAwait(false);
-        _receiving.Dispose();
     }
 
     /// <summary>Sends <paramref name="job"/> as a message with <paramref name="messageId"/> (scheduled when the job is due later).</summary>

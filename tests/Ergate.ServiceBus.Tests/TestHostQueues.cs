@@ -1,4 +1,6 @@
-namespace Ergate.ServiceBus.TestHost;
+using Ergate.ServiceBus.TestHost;
+
+namespace Ergate.ServiceBus.Tests;
 
 /// <summary>
 /// Protocol test doubles and the adapter's queues connected to them (plain AMQP, the emulator's
