@@ -19,7 +19,8 @@ internal sealed class TestEntity
     private static readonly Symbol DeadLetterReasonKey = new("DeadLetterReason");
     private static readonly Symbol DeadLetterDescriptionKey = new("DeadLetterErrorDescription");
     private readonly object _gate = new();
-    private readonly List<StoredMessage> _available = [];
+    // Ordered by sequence number: adding and taking a message cost O(log n), not a sort of the queue.
+    private readonly SortedSet<StoredMessage> _available = new(Comparer<StoredMessage>.Create((a, b) => a.Sequence.CompareTo(b.Sequence)));
     private readonly Dictionary<Guid, StoredMessage> _locked = [];
     private readonly TimeSpan _lockDuration;
     private readonly int _maxDeliveryCount;
@@ -68,7 +69,7 @@ internal sealed class TestEntity
     {
         lock (_gate)
         {
-            return _available.RemoveAll(m => m.Sequence == sequence && m.VisibleAt > DateTime.UtcNow) == 1;
+            return _available.RemoveWhere(m => m.Sequence == sequence && m.VisibleAt > DateTime.UtcNow) == 1;
         }
     }
 
@@ -83,14 +84,13 @@ internal sealed class TestEntity
         lock (_gate)
         {
             ExpireLocks(now);
-            var index = _available.FindIndex(m => m.VisibleAt <= now);
-            if (index < 0)
+            var message = _available.FirstOrDefault(m => m.VisibleAt <= now);
+            if (message is null)
             {
                 return null;
             }
 
-            var message = _available[index];
-            _available.RemoveAt(index);
+            _available.Remove(message);
             message.LockToken = Guid.NewGuid();
             message.LockedUntil = now + _lockDuration;
             _locked[message.LockToken] = message;
@@ -189,7 +189,6 @@ internal sealed class TestEntity
             {
                 expired.LockToken = Guid.Empty;
                 _available.Add(expired);
-                _available.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
             }
         }
     }
@@ -234,7 +233,6 @@ internal sealed class TestEntity
         lock (_gate)
         {
             _available.Add(message);
-            _available.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
             changed = _changed;
             _changed = NewSignal();
         }
