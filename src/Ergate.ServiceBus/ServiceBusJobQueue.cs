@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 using Azure.Core;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
@@ -17,13 +17,17 @@ namespace Ergate.ServiceBus;
 /// </summary>
 public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAsyncDisposable
 {
+    /// <summary>The least a receive waits after waiting for its turn (a turn that took all of <see cref="ServiceBusOptions.IdleWait"/> still looks once).</summary>
+    private static readonly TimeSpan MinimumReceiveWait = TimeSpan.FromMilliseconds(50);
     private readonly ServiceBusOptions _options;
     private readonly ServiceBusClient _client;
     private readonly ServiceBusSender _sender;
     private readonly ServiceBusReceiver _receiver;
     private readonly int _prefetch;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<ServiceBusReceivedMessage> _received = new();
+    // Turns to wait on the receiver: no more calls than it has messages to hand out (the prefetch
+    // count), as a processor has no more concurrent calls than it prefetches.
+    private readonly SemaphoreSlim _receiveTurns;
     private ServiceBusReceiver? _deadLetters;
     private bool? _reachable;
     private bool _disposed;
@@ -49,6 +53,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
         QueueName = _options.ResolvedQueueName(connection)!;
         _prefetch = _options.PrefetchOrDefault();
         _logger = logger ?? NullLogger<ServiceBusJobQueue>.Instance;
+        _receiveTurns = new SemaphoreSlim(_prefetch, _prefetch);
         var clientOptions = _options.ClientOptions(attemptFailed: () => _reachable = false);
         _client = connection is null
             ? new ServiceBusClient(_options.FullyQualifiedNamespace, _options.Credential, clientOptions)
@@ -78,33 +83,34 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
 
     /// <inheritdoc />
     /// <remarks>
-    /// Every call that finds no message left from an earlier receive receives of its own, up to
-    /// the prefetch count, concurrently with the worker's other lanes (one receive at a time
-    /// would bound the worker to one receive round trip per batch); the extra messages a receive
-    /// brings are handed out to the next calls. All lanes see an idle queue after one
-    /// <see cref="ServiceBusOptions.IdleWait"/>. Errors the SDK could not retry away reach the
+    /// Each call is one <c>ReceiveMessageAsync</c> of a single message, as a
+    /// <c>ServiceBusProcessor</c> receives for each of its concurrent calls: the receiver's
+    /// prefetch buffer hands its messages to the waiting calls in order, as they arrive. At most
+    /// <see cref="ServiceBusOptions.Prefetch"/> calls wait on the receiver at once, the others
+    /// wait for their turn; a call that waits <see cref="ServiceBusOptions.IdleWait"/> in all
+    /// without a message reports the queue idle. Errors the SDK could not retry away reach the
     /// worker, which retries the dequeue with backoff.
     /// </remarks>
     public async ValueTask<JobDelivery?> DequeueAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_received.TryDequeue(out var message))
-        {
-            return ServiceBusDelivery.Create(this, _receiver, message);
-        }
-
-        var batch = await Reaching(_receiver.ReceiveMessagesAsync(_prefetch, _options.IdleWait, cancellationToken)).ConfigureAwait(false);
-        if (batch.Count == 0)
+        var started = Stopwatch.GetTimestamp();
+        if (!await _receiveTurns.WaitAsync(_options.IdleWait, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
 
-        for (var i = 1; i < batch.Count; i++)
+        try
         {
-            _received.Enqueue(batch[i]);
+            var left = _options.IdleWait - Stopwatch.GetElapsedTime(started);
+            var wait = left > MinimumReceiveWait ? left : MinimumReceiveWait;
+            var message = await Reaching(_receiver.ReceiveMessageAsync(wait, cancellationToken)).ConfigureAwait(false);
+            return message is null ? null : ServiceBusDelivery.Create(this, _receiver, message);
         }
-
-        return ServiceBusDelivery.Create(this, _receiver, batch[0]);
+        finally
+        {
+            _receiveTurns.Release();
+        }
     }
 
     /// <inheritdoc />
