@@ -21,7 +21,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
     private static readonly TimeSpan MinimumReceiveWait = TimeSpan.FromMilliseconds(50);
     private readonly ServiceBusOptions _options;
     private readonly ServiceBusClient _client;
-    private readonly ServiceBusSender _sender;
+    private readonly GroupedSender _sender;
     private readonly ServiceBusReceiver _receiver;
     private readonly int _prefetch;
     private readonly ILogger _logger;
@@ -58,7 +58,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
         _client = connection is null
             ? new ServiceBusClient(_options.FullyQualifiedNamespace, _options.Credential, clientOptions)
             : new ServiceBusClient(_options.ConnectionString, clientOptions);
-        _sender = _client.CreateSender(QueueName);
+        _sender = new GroupedSender(_client.CreateSender(QueueName), Reaching);
         _receiver = _client.CreateReceiver(QueueName, new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.PeekLock, PrefetchCount = _prefetch });
     }
 
@@ -144,7 +144,7 @@ public sealed class ServiceBusJobQueue : ILeasedJobQueue, IDeadLetterReader, IAs
 
     /// <summary>Sends <paramref name="job"/> as a message with <paramref name="messageId"/> (scheduled when the job is due later).</summary>
     internal Task SendAsync(Job job, string messageId, CancellationToken cancellationToken) =>
-        Reaching(_sender.SendMessageAsync(JobMessages.ToMessage(job, messageId, DateTimeOffset.UtcNow), cancellationToken));
+        _sender.SendAsync(JobMessages.ToMessage(job, messageId, DateTimeOffset.UtcNow), cancellationToken);
 
     /// <summary>Logs that a delivery could not be settled because its lock is gone (Service Bus delivers it again).</summary>
     internal void LogDeliveryLost(string? jobId, string action, Exception exception) => ServiceBusLog.DeliveryLost(_logger, jobId, action, exception);

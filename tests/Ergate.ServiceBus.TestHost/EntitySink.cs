@@ -13,6 +13,10 @@ namespace Ergate.ServiceBus.TestHost;
 internal sealed class EntitySink(ConnectionGrants grants, TestEntity entity) : IMessageProcessor
 {
     private const uint BatchFormat = 0x80013700;
+    private int _transfers;
+
+    /// <summary>How many transfers (a single message or a batch) the entity took.</summary>
+    public int Transfers => Volatile.Read(ref _transfers);
 
     /// <inheritdoc />
     public int Credit => 100;
@@ -26,6 +30,7 @@ internal sealed class EntitySink(ConnectionGrants grants, TestEntity entity) : I
             return;
         }
 
+        Interlocked.Increment(ref _transfers);
         foreach (var message in Unbatch(messageContext.Message))
         {
             entity.Add(message);

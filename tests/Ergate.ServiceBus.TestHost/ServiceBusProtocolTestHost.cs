@@ -40,6 +40,7 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
     private readonly CbsNode _cbs;
     private readonly TestEntity _queue;
     private readonly TestEntity _deadLetterQueue;
+    private readonly EntitySink _queueSink;
     private readonly ManagementNode _queueManagement;
     private readonly ManagementNode _deadLetterQueueManagement;
     private readonly X509Certificate2? _tlsCertificate;
@@ -59,6 +60,7 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         _cbs = new CbsNode(_grants, KeyName, Key);
         _deadLetterQueue = new TestEntity(DeadLetterQueueAddress, lockDuration ?? TimeSpan.FromSeconds(30), int.MaxValue, null);
         _queue = new TestEntity(queue, lockDuration ?? TimeSpan.FromSeconds(30), maxDeliveryCount, _deadLetterQueue);
+        _queueSink = new EntitySink(_grants, _queue);
         _queueManagement = new ManagementNode(_grants, _queue);
         _deadLetterQueueManagement = new ManagementNode(_grants, _deadLetterQueue);
         _host = Start();
@@ -90,6 +92,9 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
 
     /// <summary>Messages in the queue (waiting, scheduled or locked).</summary>
     public IReadOnlyList<StoredMessage> QueueMessages => _queue.Messages;
+
+    /// <summary>How many transfers sent to the queue the double took: one per single message, one per batch.</summary>
+    public int QueueTransfers => _queueSink.Transfers;
 
     /// <summary>Messages in the dead-letter sub-queue.</summary>
     public IReadOnlyList<StoredMessage> DeadLetters => _deadLetterQueue.Messages;
@@ -145,9 +150,9 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         }
 
         host.RegisterRequestProcessor("$cbs", _cbs);
-        foreach (var (entity, management) in new[] { (_queue, _queueManagement), (_deadLetterQueue, _deadLetterQueueManagement) })
+        foreach (var (entity, sink, management) in new[] { (_queue, _queueSink, _queueManagement), (_deadLetterQueue, new EntitySink(_grants, _deadLetterQueue), _deadLetterQueueManagement) })
         {
-            host.RegisterMessageProcessor(entity.Address, new EntitySink(_grants, entity));
+            host.RegisterMessageProcessor(entity.Address, sink);
             host.RegisterMessageSource(entity.Address, new EntitySource(_grants, entity));
             host.RegisterRequestProcessor(management.Address, management);
         }

@@ -48,6 +48,39 @@ public sealed class ProtocolTestHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_enqueues_go_in_batches_each_message_as_if_sent_alone()
+    {
+        var host = _doubles.NewHost();
+        var queue = _doubles.Connect(host);
+        var due = DateTimeOffset.UtcNow.AddMinutes(5);
+
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            queue.EnqueueAsync(new Job($"job-{i}", "wf") { RequestedStartTime = i % 10 == 0 ? due : null }).AsTask()));
+
+        var stored = host.QueueMessages.Select(m => m.Message).ToDictionary(m => m.Properties.MessageId);
+        Assert.Equal(200, stored.Count);
+        Assert.All(stored, pair => Assert.Equal(pair.Key, JobSerializer.Deserialize(Assert.IsType<Data>(pair.Value.BodySection).Binary).Id));
+        var scheduled = stored.Where(pair => pair.Value.MessageAnnotations?[new Symbol("x-opt-scheduled-enqueue-time")] is DateTime).Select(pair => pair.Key);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"job-{i * 10}").Order(), scheduled.Order());
+        Assert.InRange(host.QueueTransfers, 1, 199);
+    }
+
+    [Fact]
+    public async Task Among_concurrent_enqueues_only_the_one_too_large_for_service_bus_fails()
+    {
+        var host = _doubles.NewHost();
+        var queue = _doubles.Connect(host);
+        var tooLarge = new Job("too-large", "wf") { UserContext = new string('x', (int)ServiceBusWireConventions.MaxMessageSize) };
+
+        var sends = Enumerable.Range(0, 50).Select(i => queue.EnqueueAsync(i == 25 ? tooLarge : new Job($"job-{i}", "wf")).AsTask()).ToList();
+
+        var error = await Assert.ThrowsAsync<ServiceBusException>(() => sends[25]);
+        Assert.Equal(ServiceBusFailureReason.MessageSizeExceeded, error.Reason);
+        await Task.WhenAll(sends.Where((_, i) => i != 25));
+        Assert.Equal(49, host.QueueMessages.Count);
+    }
+
+    [Fact]
     public async Task A_wrong_key_is_refused_and_the_send_fails_with_the_reason()
     {
         var host = _doubles.NewHost();
