@@ -55,6 +55,7 @@ internal sealed class EntitySource(ConnectionGrants grants, TestEntity entity) :
         var settled = entity.Settle((Guid)receiveContext.UserToken, dispositionContext.DeliveryState);
         if (!dispositionContext.Settled)
         {
+            DeliveryWrites.WaitUntilWritten(receiveContext.Message);
             if (settled)
             {
                 dispositionContext.Complete();
