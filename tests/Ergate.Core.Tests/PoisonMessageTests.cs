@@ -1,3 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
 namespace Ergate.Core.Tests;
 
 /// <summary>Jobs that cannot run are dead-lettered with a reason, and the worker keeps going.</summary>
@@ -64,6 +68,50 @@ public sealed class PoisonMessageTests
 
         await delivery.Received(1).DeadLetterAsync(Arg.Is<Job?>(j => j!.Id == "crashy"), Arg.Is<string>(r => r.Contains("Delivered 4 times")), Arg.Any<CancellationToken>());
         Assert.Equal(JobStatus.Failed, (await app.StoredAsync("crashy")).Status);
+    }
+
+    [Fact]
+    public async Task A_run_that_faults_outside_its_steps_is_logged_and_its_job_comes_back_instead_of_being_lost()
+    {
+        var store = new LeaseAnsweredWithNullOnceStore(_store);
+        await using var app = TestApp.Create(_queue, store, builder => builder.Logging.AddFakeLogging(), _healthy);
+        var logs = app.Services.GetFakeLogCollector();
+        var started = TimeProvider.System.GetTimestamp();
+
+        await app.RunUntilIdleAsync(new Job("faulted", "healthy"), new Job("good", "healthy"));
+
+        var fault = Assert.Single(logs.GetSnapshot(), record => record.Id.Id == 1045);
+        Assert.Equal(LogLevel.Error, fault.Level);
+        Assert.Contains("faulted", fault.Message, StringComparison.Ordinal);
+        Assert.IsType<NullReferenceException>(fault.Exception);
+        Assert.Equal(JobStatus.Completed, (await app.StoredAsync("faulted")).Status);
+        Assert.Equal(JobStatus.Completed, (await app.StoredAsync("good")).Status);
+        Assert.Empty(_queue.DeadLetters);
+        Assert.True(TimeProvider.System.GetElapsedTime(started) >= TimeSpan.FromSeconds(4.5), "The faulted job came back before its delay.");
+    }
+
+    /// <summary>A state store of a user's own that breaks its contract once: its first run lease of job "faulted" is null.</summary>
+    private sealed class LeaseAnsweredWithNullOnceStore(InMemoryJobStateStore inner) : IJobStateStore, IRunLeaseStore
+    {
+        private int _faults;
+
+        public ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default) => inner.UpdateAsync(job, cancellationToken);
+
+        public ValueTask<Job?> GetAsync(string jobId, CancellationToken cancellationToken = default) => inner.GetAsync(jobId, cancellationToken);
+
+        public ValueTask<RunLease> TakeRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default) =>
+            jobId == "faulted" && Interlocked.Increment(ref _faults) == 1
+                ? ValueTask.FromResult<RunLease>(null!)
+                : inner.TakeRunLeaseAsync(jobId, holder, duration, cancellationToken);
+
+        public ValueTask<bool> RenewRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default) =>
+            inner.RenewRunLeaseAsync(jobId, holder, duration, cancellationToken);
+
+        public ValueTask ReleaseRunLeaseAsync(string jobId, string holder, CancellationToken cancellationToken = default) =>
+            inner.ReleaseRunLeaseAsync(jobId, holder, cancellationToken);
+
+        public ValueTask<bool> TryUpdateAsHolderAsync(Job job, string holder, CancellationToken cancellationToken = default) =>
+            inner.TryUpdateAsHolderAsync(job, holder, cancellationToken);
     }
 
     /// <summary>A delivery of raw bytes, as a broker hands out a message that is not a job.</summary>

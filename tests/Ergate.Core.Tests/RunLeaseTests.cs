@@ -129,25 +129,8 @@ public sealed class RunLeaseTests
         var queue = new InMemoryJobQueue();
         var store = new InMemoryJobStateStore();
         await store.UpdateAsync(new Job("changed-1", "changed"));
-        var workflow = new Workflow("changed");
         var inputs = new ConcurrentQueue<string?>();
-        workflow.Step("first", async () =>
-        {
-            _journal.Add("first ran");
-
-            // Meanwhile another writer (a run that took over, a client) stores a newer state.
-            var newer = (await store.GetAsync("changed-1"))!;
-            newer.CurrentStep = 1;
-            newer.StepsCompleted = 1;
-            newer.LastReturnValue = "from elsewhere";
-            Assert.True(await store.TryUpdateAsync(newer));
-            return "from this run";
-        });
-        workflow.Step("second", (string input) =>
-        {
-            _journal.Add("second ran");
-            inputs.Enqueue(input);
-        });
+        var workflow = ChangedMeanwhile("changed", () => MoveOnElsewhereAsync(store, "changed-1"), inputs);
         await using var app = TestApp.Create(queue, store, builder => builder.Logging.AddFakeLogging(), workflow);
         var logs = app.Services.GetFakeLogCollector();
 
@@ -170,26 +153,13 @@ public sealed class RunLeaseTests
         var store = new InMemoryJobStateStore();
         var client = new ErgateClient(queue, store);
         await store.UpdateAsync(new Job("mixed-1", "mixed"));
-        var workflow = new Workflow("mixed");
         var inputs = new ConcurrentQueue<string?>();
-        workflow.Step("first", async () =>
+        var workflow = ChangedMeanwhile("mixed", async () =>
         {
-            _journal.Add("first ran");
-
             // A signal is kept (which alone would be taken in), then another writer moves the job on.
             Assert.Equal(SignalResult.Kept, await client.SignalAsync("mixed-1", "later", "payload"));
-            var newer = (await store.GetAsync("mixed-1"))!;
-            newer.CurrentStep = 1;
-            newer.StepsCompleted = 1;
-            newer.LastReturnValue = "from elsewhere";
-            Assert.True(await store.TryUpdateAsync(newer));
-            return "from this run";
-        });
-        workflow.Step("second", (string input) =>
-        {
-            _journal.Add("second ran");
-            inputs.Enqueue(input);
-        });
+            await MoveOnElsewhereAsync(store, "mixed-1");
+        }, inputs);
         await using var app = TestApp.Create(queue, store, builder => builder.Logging.AddFakeLogging(), workflow);
         var logs = app.Services.GetFakeLogCollector();
 
@@ -200,6 +170,58 @@ public sealed class RunLeaseTests
         Assert.Equal(["later"], (await app.StoredAsync("mixed-1")).Signals!.Select(signal => signal.Name));
         Assert.Single(logs.GetSnapshot(), record => record.Id.Id == 1035);
         Assert.DoesNotContain(logs.GetSnapshot(), record => record.Id.Id == 1044);
+    }
+
+    /// <summary>A workflow whose first step lets <paramref name="meanwhile"/> change the stored job while it runs; its second step records its input.</summary>
+    private Workflow ChangedMeanwhile(string name, Func<Task> meanwhile, ConcurrentQueue<string?> inputs)
+    {
+        var workflow = new Workflow(name);
+        workflow.Step("first", async () =>
+        {
+            _journal.Add("first ran");
+            await meanwhile();
+            return "from this run";
+        });
+        workflow.Step("second", (string input) =>
+        {
+            _journal.Add("second ran");
+            inputs.Enqueue(input);
+        });
+        return workflow;
+    }
+
+    /// <summary>Another writer (a run that took over, a client) stores a newer state: the job at its second step, with an input of its own.</summary>
+    private static async Task MoveOnElsewhereAsync(InMemoryJobStateStore store, string jobId)
+    {
+        var newer = (await store.GetAsync(jobId))!;
+        newer.CurrentStep = 1;
+        newer.StepsCompleted = 1;
+        newer.LastReturnValue = "from elsewhere";
+        Assert.True(await store.TryUpdateAsync(newer));
+    }
+
+    [Fact]
+    public async Task A_write_retried_until_its_lease_expired_is_refused_and_the_run_that_took_the_job_over_stores_the_step()
+    {
+        var queue = new InMemoryJobQueue();
+        var store = new AwayFromFirstHolderStore(new InMemoryJobStateStore(), _journal);
+        var workflow = new Workflow("away");
+        var firstRuns = 0;
+        workflow.Step("first", () => $"run {Interlocked.Increment(ref firstRuns)}");
+        workflow.Step("second", (string input) => _journal.Add($"second got {input}"));
+        // A lease of 1 s: the new holder keeps it renewed through a loaded machine's pauses while its write waits.
+        await using var app = TestApp.Create(queue, store, RunLease(TimeSpan.FromSeconds(1)), workflow);
+
+        // The second copy is the redelivery that finds the first run's lease expired.
+        await app.RunUntilIdleAsync(new Job("away-1", "away"), new Job("away-1", "away"));
+
+        // The result "second" got is the new holder's, never the one the refused late write carried.
+        var entries = _journal.Entries;
+        Assert.Equal(2, entries.Count);
+        Assert.Equal("late write of the first run refused", entries[0]);
+        Assert.StartsWith("second got run ", entries[1], StringComparison.Ordinal);
+        Assert.NotEqual($"second got {store.LateResult}", entries[1]);
+        Assert.Equal(JobStatus.Completed, (await app.StoredAsync("away-1")).Status);
     }
 
     [Fact]
@@ -248,5 +270,87 @@ public sealed class RunLeaseTests
 
         public ValueTask ReleaseRunLeaseAsync(string jobId, string holder, CancellationToken cancellationToken = default) =>
             inner.ReleaseRunLeaseAsync(jobId, holder, cancellationToken);
+
+        public ValueTask<bool> TryUpdateAsHolderAsync(Job job, string holder, CancellationToken cancellationToken = default)
+        {
+            journal.Add($"store {job.Status} step={job.CurrentStep}");
+            return inner.TryUpdateAsHolderAsync(job, holder, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// A lease store that is away for the first run that stores a step's result (as a Redis
+    /// restart is for the runs caught in it): that run's writes and renewals throw until another
+    /// run has taken the job's lease; then its retried write goes through to the store, and the
+    /// store's answer is journaled. The other run's writes wait for that late write, so it comes
+    /// after the other run read the job and before it stored anything.
+    /// </summary>
+    private sealed class AwayFromFirstHolderStore(InMemoryJobStateStore inner, Journal journal) : IConditionalJobStateStore, IRunLeaseStore
+    {
+        // Completes once the first run's write reached the store after the job was taken over.
+        private readonly TaskCompletionSource _lateWriteArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile string? _away;
+        private volatile bool _takenOver;
+
+        /// <summary>The step result the first run's late write carried.</summary>
+        public string? LateResult { get; private set; }
+
+        public ValueTask UpdateAsync(Job job, CancellationToken cancellationToken = default) => inner.UpdateAsync(job, cancellationToken);
+
+        public ValueTask<bool> TryUpdateAsync(Job job, CancellationToken cancellationToken = default) => inner.TryUpdateAsync(job, cancellationToken);
+
+        public ValueTask<Job?> GetAsync(string jobId, CancellationToken cancellationToken = default) => inner.GetAsync(jobId, cancellationToken);
+
+        public async ValueTask<RunLease> TakeRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
+        {
+            var lease = await inner.TakeRunLeaseAsync(jobId, holder, duration, cancellationToken);
+            if (lease.Taken && _away is { } away && away != holder)
+            {
+                _takenOver = true;
+            }
+
+            return lease;
+        }
+
+        public ValueTask<bool> RenewRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
+        {
+            ThrowWhileAway(holder);
+            return inner.RenewRunLeaseAsync(jobId, holder, duration, cancellationToken);
+        }
+
+        public ValueTask ReleaseRunLeaseAsync(string jobId, string holder, CancellationToken cancellationToken = default) =>
+            inner.ReleaseRunLeaseAsync(jobId, holder, cancellationToken);
+
+        public async ValueTask<bool> TryUpdateAsHolderAsync(Job job, string holder, CancellationToken cancellationToken = default)
+        {
+            if (_away is null && job.CurrentStep == 1)
+            {
+                _away = holder;
+            }
+
+            ThrowWhileAway(holder);
+            if (_takenOver && holder != _away)
+            {
+                await _lateWriteArrived.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            }
+
+            var stored = await inner.TryUpdateAsHolderAsync(job, holder, cancellationToken);
+            if (holder == _away && !_lateWriteArrived.Task.IsCompleted)
+            {
+                LateResult = job.LastReturnValue as string;
+                journal.Add($"late write of the first run {(stored ? "stored" : "refused")}");
+                _lateWriteArrived.SetResult();
+            }
+
+            return stored;
+        }
+
+        private void ThrowWhileAway(string holder)
+        {
+            if (holder == _away && !_takenOver)
+            {
+                throw new IOException("The store is restarting.");
+            }
+        }
     }
 }

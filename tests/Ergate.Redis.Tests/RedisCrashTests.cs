@@ -54,8 +54,10 @@ public sealed class RedisCrashTests(ITestOutputHelper output) : CrashTestContrac
 
     protected override async Task RestartServerAsync()
     {
+        // Away for longer than the workers' run leases (3 s): runs caught writing lose their
+        // leases, and other workers take their jobs over while the old writes are still retried.
         await _server.StopAsync();
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(4));
         await _server.StartAgainAsync();
     }
 

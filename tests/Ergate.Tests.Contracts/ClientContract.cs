@@ -338,8 +338,13 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     /// <summary>The payload of the "shipped" signal.</summary>
     public sealed record Shipment(string Carrier, string Tracking);
 
-    /// <summary>How late a timer may fire on this backend (its delayed delivery's precision); 1 s unless overridden.</summary>
-    protected virtual TimeSpan TimerTolerance => TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How late a timer may fire on this backend: its delayed delivery's precision plus what a
+    /// loaded 2-core CI machine adds (a timer of the in-memory queue, exact by design, fired
+    /// 1.17 s late there while other test collections ran); 3 s unless overridden. It still tells
+    /// a timer that fires when due from one that waits for a poll or a redelivery.
+    /// </summary>
+    protected virtual TimeSpan TimerTolerance => TimeSpan.FromSeconds(3);
 
     private static async Task<Job> WaitForStatusAsync(ErgateClient client, string jobId, JobStatus status)
     {

@@ -106,4 +106,78 @@ public abstract class RunLeaseContract(JobStateStoreFactory factory) : StoreCont
         Assert.True(after.Taken);
         Assert.Equal(JobStatus.Completed, after.StoredJob!.Status);
     }
+
+    /// <summary>A run stores through its lease only while it holds it: another holder, or a job nobody holds, is refused; a finished state releases the lease, so a later write is refused too.</summary>
+    [Fact]
+    public async Task Only_the_holder_stores_through_the_lease()
+    {
+        var job = new Job("held-write", "wf");
+        await Store.UpdateAsync(job);
+        await Leases.TakeRunLeaseAsync("held-write", "run-a", Long);
+        job.CurrentStep = 1;
+
+        Assert.False(await Leases.TryUpdateAsHolderAsync(job, "run-b"));
+        Assert.Equal(0, (await Store.GetAsync("held-write"))!.CurrentStep);
+        Assert.True(await Leases.TryUpdateAsHolderAsync(job, "run-a"));
+        Assert.Equal(1, (await Store.GetAsync("held-write"))!.CurrentStep);
+
+        job.Status = JobStatus.Completed;
+        Assert.True(await Leases.TryUpdateAsHolderAsync(job, "run-a"));
+        job.Status = JobStatus.Failed;
+        Assert.False(await Leases.TryUpdateAsHolderAsync(job, "run-a"));
+        Assert.Equal(JobStatus.Completed, (await Store.GetAsync("held-write"))!.Status);
+
+        var unheld = new Job("not-held", "wf");
+        Assert.False(await Leases.TryUpdateAsHolderAsync(unheld, "run-a"));
+        Assert.Null(await Store.GetAsync("not-held"));
+    }
+
+    /// <summary>
+    /// The write a run retried while the store was away arrives after its lease expired and
+    /// another run took the job with the same stored revision: it is refused, and the new
+    /// holder's write stores. An expired lease nobody took refuses the late write too.
+    /// </summary>
+    [Fact]
+    public async Task A_late_write_after_the_lease_expired_is_refused_at_the_same_revision()
+    {
+        var job = new Job("late-write", "wf");
+        await Store.UpdateAsync(job);
+        var late = (await Leases.TakeRunLeaseAsync("late-write", "run-a", TimeSpan.FromMilliseconds(300))).StoredJob!;
+        var untaken = new Job("late-untaken", "wf");
+        await Store.UpdateAsync(untaken);
+        await Leases.TakeRunLeaseAsync("late-untaken", "run-a", TimeSpan.FromMilliseconds(300));
+        await Task.Delay(TimeSpan.FromMilliseconds(700));
+        var takenOver = await Leases.TakeRunLeaseAsync("late-write", "run-b", Long);
+        late.CurrentStep = 1;
+        untaken.CurrentStep = 1;
+
+        Assert.True(takenOver.Taken);
+        Assert.Equal(late.Revision, takenOver.StoredJob!.Revision);
+        Assert.False(await Leases.TryUpdateAsHolderAsync(late, "run-a"));
+        Assert.False(await Leases.TryUpdateAsHolderAsync(untaken, "run-a"));
+        Assert.Equal(0, (await Store.GetAsync("late-write"))!.CurrentStep);
+        Assert.Equal(0, (await Store.GetAsync("late-untaken"))!.CurrentStep);
+
+        var next = takenOver.StoredJob;
+        next.CurrentStep = 2;
+        Assert.True(await Leases.TryUpdateAsHolderAsync(next, "run-b"));
+        Assert.Equal(2, (await Store.GetAsync("late-write"))!.CurrentStep);
+    }
+
+    /// <summary>On a store with conditional writes, holding the lease is not enough: a state changed meanwhile (a client's cancel or signal) refuses the holder's write at the old revision.</summary>
+    [Fact]
+    public async Task A_holder_write_at_an_old_revision_is_refused()
+    {
+        Assert.IsAssignableFrom<IConditionalJobStateStore>(Store);
+        var job = new Job("moved-on", "wf");
+        await Store.UpdateAsync(job);
+        var held = (await Leases.TakeRunLeaseAsync("moved-on", "run-a", Long)).StoredJob!;
+        var changed = (await Store.GetAsync("moved-on"))!;
+        changed.UserContext = "changed";
+        Assert.True(await ((IConditionalJobStateStore)Store).TryUpdateAsync(changed));
+        held.CurrentStep = 1;
+
+        Assert.False(await Leases.TryUpdateAsHolderAsync(held, "run-a"));
+        Assert.Equal(0, (await Store.GetAsync("moved-on"))!.CurrentStep);
+    }
 }

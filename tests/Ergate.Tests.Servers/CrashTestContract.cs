@@ -210,6 +210,11 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
                 $"{AdapterName} durable crash suite: {verdict.Jobs} jobs, {report.Kills} kills, {restarts} broker restarts, " +
                 $"{verdict.Lost.Count} lost, {report.RerunsAfterStored.Count} stored-step re-runs, {verdict.DuplicateSignals.Count} duplicate signals " +
                 $"({verdict.Cancelled} cancelled; {run.SignalsSent} signals sent: {verdict.Kept} before the wait, {verdict.Resumed} resumed a waiting job; {report.DuplicateStepRuns} unstored step runs repeated, {report.Elapsed.TotalSeconds:F1} s)");
+            if (verdict.Lost.Count + report.RerunsAfterStored.Count + verdict.DuplicateSignals.Count > 0)
+            {
+                output.WriteLine($"The trails and worker output are kept in {harness.KeepTrail()}.");
+            }
+
             Assert.Empty(verdict.Lost);
             Assert.Empty(report.RerunsAfterStored);
             Assert.Empty(verdict.DuplicateSignals);

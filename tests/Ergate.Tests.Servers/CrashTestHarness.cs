@@ -128,7 +128,14 @@ public sealed class CrashTestHarness : IAsyncDisposable
         return CrashTestReport.Read(TrailFolder, kills, _started, clock.Elapsed);
     }
 
-    /// <summary>Stops the workers and deletes the trail folder, unless a run timed out (then it is kept to look at).</summary>
+    /// <summary>Keeps the trail folder after the run (to look at a failure); returns its path.</summary>
+    public string KeepTrail()
+    {
+        _keepTrail = true;
+        return TrailFolder;
+    }
+
+    /// <summary>Stops the workers and deletes the trail folder, unless a run timed out or <see cref="KeepTrail"/> was called (then it is kept to look at).</summary>
     public ValueTask DisposeAsync()
     {
         StopWorkers();

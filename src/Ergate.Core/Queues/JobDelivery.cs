@@ -68,6 +68,9 @@ public abstract class JobDelivery
     /// <summary>The run lease the worker holds on the job while it runs this delivery, if the state store keeps run leases.</summary>
     internal RunLeaseHold? RunLease { get; set; }
 
+    /// <summary>True once the worker began to settle this delivery (complete, abandon or dead-letter).</summary>
+    internal bool SettleStarted { get; set; }
+
     /// <summary>The job the message carries; null when it is not a job (see <see cref="UnreadableReason"/>).</summary>
     public Job? Job { get; }
 

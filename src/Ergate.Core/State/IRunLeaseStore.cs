@@ -32,6 +32,26 @@ public interface IRunLeaseStore
 
     /// <summary>Gives up the run lease of <paramref name="holder"/> on job <paramref name="jobId"/>; nothing happens when another holder has it.</summary>
     ValueTask ReleaseRunLeaseAsync(string jobId, string holder, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores <paramref name="job"/> only while <paramref name="holder"/> holds its run lease,
+    /// checked in the same atomic step as the write; otherwise as
+    /// <see cref="IConditionalJobStateStore.TryUpdateAsync"/> does (conditional on
+    /// <see cref="Job.Revision"/>), or as <see cref="IJobStateStore.UpdateAsync"/> on a store
+    /// without conditional writes. The worker writes every state of a run it holds through this.
+    /// </summary>
+    /// <remarks>
+    /// The revision alone cannot fence a run whose lease expired: the run that took the job over
+    /// read the same revision and has not written yet, so a late write of the old run (retried
+    /// while the store was unreachable, or held in a client's send queue) would still match and
+    /// store a step the new run is about to run again. Checking the holder in the write refuses it.
+    /// </remarks>
+    /// <returns>
+    /// True when stored; false when <paramref name="holder"/> does not hold the lease (it expired,
+    /// another run took it, or a finished state released it) or the stored revision differs.
+    /// Nothing is stored then and the job is left as it was.
+    /// </returns>
+    ValueTask<bool> TryUpdateAsHolderAsync(Job job, string holder, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What <see cref="IRunLeaseStore.TakeRunLeaseAsync"/> found.</summary>

@@ -179,6 +179,18 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
     }
 
     /// <inheritdoc />
+    public ValueTask<bool> TryUpdateAsHolderAsync(Job job, string holder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(holder);
+        lock (_leases)
+        {
+            var holds = _leases.TryGetValue(job.Id, out var lease) && lease.Holder == holder && lease.ExpiresAt > _clock.GetUtcNow();
+            return ValueTask.FromResult(holds && Write(job, job.Revision));
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool> RenewRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);

@@ -18,4 +18,15 @@ internal static class StateWrites
         await store.UpdateAsync(job, cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>
+    /// Stores <paramref name="job"/> for the run that holds <paramref name="lease"/>: only while
+    /// it still holds it, checked by the store in the same step
+    /// (<see cref="IRunLeaseStore.TryUpdateAsHolderAsync"/>); as
+    /// <see cref="TryWriteAsync(IJobStateStore, Job, CancellationToken)"/> for a run without one.
+    /// </summary>
+    public static ValueTask<bool> TryWriteAsync(this IJobStateStore store, Job job, RunLeaseHold? lease, CancellationToken cancellationToken) =>
+        lease is not null && store is IRunLeaseStore leases
+            ? leases.TryUpdateAsHolderAsync(job, lease.Holder, cancellationToken)
+            : store.TryWriteAsync(job, cancellationToken);
 }

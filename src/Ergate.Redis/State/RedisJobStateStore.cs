@@ -144,6 +144,18 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The lease's holder is read inside the script that compares the revision and writes the
+    /// state, so no command can come between the check and the write.
+    /// </remarks>
+    public ValueTask<bool> TryUpdateAsHolderAsync(Job job, string holder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(holder);
+        return new ValueTask<bool>(_writer.WriteAsync(job, conditional: true, holder));
+    }
+
+    /// <inheritdoc />
     /// <exception cref="InvalidDataException">What is stored under the job's key is not a job.</exception>
     public async ValueTask<bool> DeleteAsync(string jobId, CancellationToken cancellationToken = default)
     {

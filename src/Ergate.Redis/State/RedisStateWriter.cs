@@ -19,8 +19,9 @@ internal sealed class RedisStateWriter
     // its run lease. ARGV: how many status indexes, remove finished jobs before (ms, 0 = not this
     // time), most to remove, job key prefix, workflow index prefix, then per job: json, id, score,
     // status index, ttl (ms, 0 = none), finished time (ms, 0 = not finished), expected revision
-    // (-1 = unconditional). Returns how many finished jobs it removed, then 1 or 0 per job: stored
-    // or not (the stored revision was not the expected one).
+    // (-1 = unconditional), run lease holder ('' = none). Returns how many finished jobs it
+    // removed, then 1 or 0 per job: stored or not (the holder does not hold the job's run lease,
+    // or the stored revision was not the expected one).
     // A conditional write reads the stored revision (the fourth field of a job's JSON, after its
     // id, workflow name and status; decoded in full when the id or name hold escaped characters)
     // and stores nothing when it differs. Each job's write then stores the JSON and does index
@@ -46,7 +47,10 @@ internal sealed class RedisStateWriter
           return decoded and type(job) == 'table' and tonumber(job.revision) or 0
         end
 
-        local function store(jobKey, workflowKey, leaseKey, json, id, score, status, ttl, finishedAt, expected)
+        local function store(jobKey, workflowKey, leaseKey, json, id, score, status, ttl, finishedAt, expected, holder)
+          if holder ~= '' and redis.call('GET', leaseKey) ~= holder then
+            return 0
+          end
           local previous
           if expected >= 0 then
             previous = redis.call('GET', jobKey)
@@ -98,11 +102,11 @@ internal sealed class RedisStateWriter
         end
 
         local results = { 0 }
-        for j = 0, (#ARGV - 5) / 7 - 1 do
+        for j = 0, (#ARGV - 5) / 8 - 1 do
           local k = lastStatus + 1 + j * 3
-          local a = 6 + j * 7
+          local a = 6 + j * 8
           results[j + 2] = store(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2],
-            tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]))
+            tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]), ARGV[a + 7])
         end
         if tonumber(ARGV[2]) > 0 then
           results[1] = trim(KEYS[1], KEYS[2], 3, lastStatus, ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5])
@@ -132,11 +136,12 @@ internal sealed class RedisStateWriter
 
     /// <summary>
     /// Stores <paramref name="job"/>'s state at its next revision, unconditionally or only while
-    /// the stored revision is the job's (<paramref name="conditional"/>); completes once a script
-    /// carrying it has run, true when stored (the job's <see cref="Job.Revision"/> is then the
-    /// stored one).
+    /// the stored revision is the job's (<paramref name="conditional"/>), and only while
+    /// <paramref name="holder"/> holds the job's run lease when one is given; completes once a
+    /// script carrying it has run, true when stored (the job's <see cref="Job.Revision"/> is then
+    /// the stored one).
     /// </summary>
-    public async Task<bool> WriteAsync(Job job, bool conditional)
+    public async Task<bool> WriteAsync(Job job, bool conditional, string? holder = null)
     {
         var finished = job.Status.IsFinished();
         var read = job.Revision;
@@ -150,7 +155,8 @@ internal sealed class RedisStateWriter
             job.CreatedAt.ToUnixTimeMilliseconds(),
             RedisKeys.StatusIndex(job.Status),
             finished ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : 0,
-            conditional ? read : -1);
+            conditional ? read : -1,
+            holder ?? string.Empty);
         Batch batch;
         int position;
         bool startWriting;
@@ -226,7 +232,7 @@ internal sealed class RedisStateWriter
         keys[0] = _keys.AllJobs;
         keys[1] = _keys.FinishedJobs;
         statuses.CopyTo(keys, 2);
-        var values = new RedisValue[5 + writes.Count * 7];
+        var values = new RedisValue[5 + writes.Count * 8];
         var trimBefore = 0L;
         var k = 2 + statuses.Length;
         var v = 5;
@@ -242,6 +248,7 @@ internal sealed class RedisStateWriter
             values[v++] = write.FinishedAt > 0 ? _retentionMs : 0;
             values[v++] = write.FinishedAt;
             values[v++] = write.ExpectedRevision;
+            values[v++] = write.Holder;
             if (write.FinishedAt > 0 && _retentionMs > 0)
             {
                 trimBefore = Math.Max(trimBefore, write.FinishedAt - _retentionMs);
@@ -278,7 +285,7 @@ internal sealed class RedisStateWriter
         return stored;
     }
 
-    private readonly record struct Write(ReadOnlyMemory<byte> Json, string Id, string WorkflowName, long CreatedAt, int StatusIndex, long FinishedAt, long ExpectedRevision);
+    private readonly record struct Write(ReadOnlyMemory<byte> Json, string Id, string WorkflowName, long CreatedAt, int StatusIndex, long FinishedAt, long ExpectedRevision, string Holder);
 
     private sealed class Batch
     {

@@ -92,6 +92,9 @@ internal static partial class Log
     [LoggerMessage(1044, LogLevel.Debug, "Job {JobId} was sent signals while its step ran (now at revision {Revision}): they are kept with the step's result, which is stored again")]
     public static partial void StoringWithKeptSignals(ILogger logger, string jobId, long revision);
 
+    [LoggerMessage(1045, LogLevel.Error, "The run of job {JobId} failed outside its steps: a fault of Ergate, or of a queue or state store that broke its contract. Its message comes back in {Delay} (none: it was being settled already)")]
+    public static partial void RunFaulted(ILogger logger, string jobId, TimeSpan? delay, Exception exception);
+
     [LoggerMessage(1043, LogLevel.Warning, "Job {JobId} runs on version {Version} of workflow {Workflow}, which this worker does not have: it goes back to the queue for {Delay}, for a worker that has it")]
     public static partial void VersionElsewhere(ILogger logger, string jobId, string workflow, int version, TimeSpan delay);
 

@@ -143,9 +143,10 @@ internal sealed partial class JobRunner
     /// <summary>
     /// After a refused write: when the only writes since this run's revision kept signals, takes
     /// them in and writes again, so a signal sent while a step runs does not make it run again.
-    /// A job cancelled meanwhile ends as cancelled; any other change (another run, a client's
-    /// retry) wins: this run stores nothing and hands its delivery back, and the next delivery
-    /// goes on from the newer state. True when stored.
+    /// A job cancelled meanwhile ends as cancelled; a write refused with nothing changed means
+    /// this run lost the job's run lease, and its delivery goes back for when the lease is free;
+    /// any other change (another run, a client's retry) wins: this run stores nothing and hands
+    /// its delivery back, and the next delivery goes on from the newer state. True when stored.
     /// </summary>
     private async ValueTask<bool> StoreOverKeptSignalsAsync(JobDelivery delivery, Job job)
     {
@@ -168,6 +169,14 @@ internal sealed partial class JobRunner
                 return false;
             }
 
+            if (current?.Revision == job.Revision && delivery.RunLease is not null)
+            {
+                // Nothing changed: the store refused the write because this run no longer holds the job.
+                Log.NotStoredLeaseLost(logger, job.Id, job.CurrentStep);
+                await HandBackUnstoredAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
+                return false;
+            }
+
             if (current is null || !TryTakeInKeptSignals(job, current))
             {
                 break;
@@ -176,7 +185,7 @@ internal sealed partial class JobRunner
             Log.StoringWithKeptSignals(logger, job.Id, current.Revision);
             try
             {
-                if (await store.TryWriteAsync(job, signals.HardStop).ConfigureAwait(false))
+                if (await store.TryWriteAsync(job, delivery.RunLease, signals.HardStop).ConfigureAwait(false))
                 {
                     return true;
                 }

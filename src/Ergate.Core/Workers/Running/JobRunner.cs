@@ -19,8 +19,11 @@ namespace Ergate;
 ///     holder owns its state. Once the job's run lease is lost, nothing more is stored and the
 ///     delivery goes back to the queue.
 /// A store with run leases (<see cref="IRunLeaseStore"/>) lets one run at a time hold a job:
-/// checkpoint 1 takes the lease with the stored state, and a copy of a job that another run
-/// holds goes back to the queue until the lease is free, then resumes or settles.
+/// checkpoint 1 takes the lease with the stored state, a copy of a job that another run holds
+/// goes back to the queue until the lease is free, then resumes or settles, and every state the
+/// run stores is stored only while it still holds the lease, checked by the store in the write
+/// itself (<see cref="IRunLeaseStore.TryUpdateAsHolderAsync"/>): a write retried while the store
+/// was away can never land after the lease expired and another run read the job.
 /// A store with conditional writes (<see cref="IConditionalJobStateStore"/>) stores each state
 /// only while the stored revision is the one this run read or last stored: when the job changed
 /// meanwhile (a run that took over after a lost lease, a client's change), this run stores
@@ -46,9 +49,34 @@ internal sealed partial class JobRunner(
     /// <summary>How long the first step of a delivery runs before the job is stored as RUNNING.</summary>
     internal static readonly TimeSpan RunningStatusDelay = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long the message of a run that faulted outside its steps waits before a worker looks at it again.</summary>
+    internal static readonly TimeSpan FaultedRunDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Runs <paramref name="delivery"/>. A step's error never escapes (retries and failures are
+    /// handled where the step runs); anything else that throws (a fault of Ergate, or of a store
+    /// or queue that broke its contract) is logged, and the message, if not settled yet, goes
+    /// back to the queue for <see cref="FaultedRunDelay"/>: the worker's lane goes on and the job is not lost.
+    /// </summary>
     /// <param name="delivery">What the queue handed out.</param>
     /// <param name="leased">True when the queue's deliveries hold leases the worker renews, so the step's token also fires on <see cref="JobDelivery.LeaseLost"/>.</param>
     public async ValueTask RunAsync(JobDelivery delivery, bool leased)
+    {
+        try
+        {
+            await RunDeliveryAsync(delivery, leased).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!signals.HardStop.IsCancellationRequested)
+        {
+            Log.RunFaulted(logger, delivery.MessageId, delivery.SettleStarted ? null : FaultedRunDelay, ex);
+            if (!delivery.SettleStarted && delivery.Job is { } job)
+            {
+                await HandBackAsync(delivery, job, FaultedRunDelay).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask RunDeliveryAsync(JobDelivery delivery, bool leased)
     {
         if (delivery.Job is not { } delivered)
         {
@@ -377,7 +405,7 @@ internal sealed partial class JobRunner(
         try
         {
             // A refused write leaves the revision as read, so the step's write is refused too.
-            await store.TryWriteAsync(running, signals.HardStop).ConfigureAwait(false);
+            await store.TryWriteAsync(running, delivery.RunLease, signals.HardStop).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -528,7 +556,8 @@ internal sealed partial class JobRunner(
         }
         else if (!lease.Taken && !job.Status.IsFinished())
         {
-            var delay = TimeSpan.FromTicks(Math.Clamp(lease.ExpiresIn.Ticks, TimeSpan.TicksPerSecond, leases!.Duration.Ticks));
+            // Back when the lease runs out: after a second at least, but never later than a whole lease (which may be shorter).
+            var delay = TimeSpan.FromTicks(Math.Min(Math.Max(lease.ExpiresIn.Ticks, TimeSpan.TicksPerSecond), leases!.Duration.Ticks));
             Log.HeldElsewhere(logger, job.Id, lease.Holder, delay);
             await HandBackAsync(delivery, delivered, delay).ConfigureAwait(false);
             return null;
@@ -592,14 +621,14 @@ internal sealed partial class JobRunner(
         bool stored;
         try
         {
-            stored = await store.TryWriteAsync(job, signals.HardStop).ConfigureAwait(false);
+            stored = await store.TryWriteAsync(job, delivery.RunLease, signals.HardStop).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             var box = new StrongBox<bool>();
             if (!await TransientRetry.RetryAsync(
-                static async s => s.box.Value = await s.runner.WriteAgainAsync(s.job, s.token).ConfigureAwait(false),
-                (box, runner: this, job, token: signals.HardStop), ex, $"Storing the state of job {job.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false))
+                static async s => s.box.Value = await s.runner.WriteAgainAsync(s.job, s.lease, s.token).ConfigureAwait(false),
+                (box, runner: this, job, lease: delivery.RunLease, token: signals.HardStop), ex, $"Storing the state of job {job.Id}", logger, int.MaxValue, signals.HardStop).ConfigureAwait(false))
             {
                 await HandBackUnstoredAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
                 return false;
@@ -616,9 +645,9 @@ internal sealed partial class JobRunner(
     /// Writes again after a failed write, which may have been stored all the same (the reply was
     /// lost): a refusal then finds this very state stored at the next revision, and counts as stored.
     /// </summary>
-    private async ValueTask<bool> WriteAgainAsync(Job job, CancellationToken cancellationToken)
+    private async ValueTask<bool> WriteAgainAsync(Job job, RunLeaseHold? lease, CancellationToken cancellationToken)
     {
-        if (await store.TryWriteAsync(job, cancellationToken).ConfigureAwait(false))
+        if (await store.TryWriteAsync(job, lease, cancellationToken).ConfigureAwait(false))
         {
             return true;
         }
@@ -644,7 +673,7 @@ internal sealed partial class JobRunner(
     }
 
     private ValueTask CompleteAsync(JobDelivery delivery, Job job) =>
-        SettleAsync(static (s, ct) => s.CompleteAsync(ct), delivery, "Completing", job.Id);
+        SettleAsync(delivery, static (s, ct) => s.CompleteAsync(ct), delivery, "Completing", job.Id);
 
     /// <summary>
     /// Hands back a job whose latest state could not be stored. The stored state is what the next
@@ -666,19 +695,20 @@ internal sealed partial class JobRunner(
     private async ValueTask HandBackAsync(JobDelivery delivery, Job job, TimeSpan delay)
     {
         await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
-        await SettleAsync(static (s, ct) => s.delivery.AbandonAsync(s.job, s.delay, ct), (delivery, job, delay), "Handing back", job.Id).ConfigureAwait(false);
+        await SettleAsync(delivery, static (s, ct) => s.delivery.AbandonAsync(s.job, s.delay, ct), (delivery, job, delay), "Handing back", job.Id).ConfigureAwait(false);
     }
 
     private ValueTask DeadLetterAsync(JobDelivery delivery, Job? job, string reason)
     {
         Log.DeadLettered(logger, delivery.MessageId, reason);
         ErgateTelemetry.DeadLettered(job?.WorkflowName);
-        return SettleAsync(static (s, ct) => s.delivery.DeadLetterAsync(s.job, s.reason, ct), (delivery, job, reason), "Dead-lettering", delivery.MessageId);
+        return SettleAsync(delivery, static (s, ct) => s.delivery.DeadLetterAsync(s.job, s.reason, ct), (delivery, job, reason), "Dead-lettering", delivery.MessageId);
     }
 
     /// <summary>Settles the delivery, retrying a few times; if the broker stays away it redelivers later and the stored state settles it then.</summary>
-    private async ValueTask SettleAsync<TState>(Func<TState, CancellationToken, ValueTask> settle, TState state, string what, string jobId)
+    private async ValueTask SettleAsync<TState>(JobDelivery delivery, Func<TState, CancellationToken, ValueTask> settle, TState state, string what, string jobId)
     {
+        delivery.SettleStarted = true;
         try
         {
             await settle(state, CancellationToken.None).ConfigureAwait(false);
