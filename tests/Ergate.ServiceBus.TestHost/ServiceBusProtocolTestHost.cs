@@ -44,6 +44,7 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
     private readonly ManagementNode _queueManagement;
     private readonly ManagementNode _deadLetterQueueManagement;
     private readonly X509Certificate2? _tlsCertificate;
+    private readonly StalledSessionWriters _stalledWriters = new();
     private ContainerHost _host;
 
     /// <summary>Starts the double on a free 127.0.0.1 port with one queue.</summary>
@@ -132,7 +133,11 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _host.Close();
+    public void Dispose()
+    {
+        _host.Close();
+        _stalledWriters.Dispose();
+    }
 
     private ContainerHost Start()
     {
@@ -143,7 +148,7 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         var listener = host.Listeners[0];
         listener.SASL.EnableAnonymousMechanism = true;
         listener.SASL.EnableMechanism(new Symbol("MSSBCBS"), SaslProfile.Anonymous);
-        listener.HandlerFactory = _ => new ServiceBusWireConventions();
+        listener.HandlerFactory = _ => new ServiceBusWireConventions(_stalledWriters);
         if (_tlsCertificate is not null)
         {
             listener.SSL.Certificate = _tlsCertificate;

@@ -304,6 +304,42 @@ public sealed class ProtocolTestHostTests : IAsyncLifetime
         Assert.Equal((host.DeadLetters[0].Message.Properties.MessageId, null), (read.JobId, read.Job));
     }
 
+    /// <summary>
+    /// Many lanes settling as fast as they receive, as a busy worker does. Each of the two ways
+    /// AMQPNetLite (under the double) could stop writing a session's transfers with deliveries
+    /// queued left the receiver stalled for good with messages waiting, now and then: settling a
+    /// delivery still being written (see DeliveryWrites), and a flow of the SDK's arriving
+    /// while a transfer was written but not yet counted, which wraps the session's window to
+    /// zero (see StalledSessionWriters).
+    /// </summary>
+    [Fact]
+    public async Task Every_message_is_handed_out_while_many_lanes_settle_as_fast_as_they_receive()
+    {
+        const int jobCount = 10_000;
+        const int lanes = 64;
+        var host = _doubles.NewHost();
+        var queue = _doubles.Connect(host, o => o.Prefetch = 16);
+        await Parallel.ForEachAsync(Enumerable.Range(0, jobCount), new ParallelOptions { MaxDegreeOfParallelism = lanes },
+            async (i, ct) => await queue.EnqueueAsync(new Job($"job-{i}", "wf"), ct));
+
+        var handedOut = 0;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await Task.WhenAll(Enumerable.Range(0, lanes).Select(_ => Task.Run(async () =>
+        {
+            while (Volatile.Read(ref handedOut) < jobCount && !deadline.IsCancellationRequested)
+            {
+                if (await queue.DequeueAsync(CancellationToken.None) is { } delivery)
+                {
+                    Interlocked.Increment(ref handedOut);
+                    await delivery.CompleteAsync();
+                }
+            }
+        })));
+
+        Assert.Equal(jobCount, handedOut);
+        await Eventually(() => host.QueueMessages.Count == 0);
+    }
+
     /// <inheritdoc />
     public Task InitializeAsync() => Task.CompletedTask;
 
