@@ -1,82 +1,72 @@
-using Amqp;
-using Amqp.Framing;
+using Azure.Messaging.ServiceBus;
 
 namespace Ergate.Benchmarks.ServiceBus;
 
 /// <summary>
-/// The same AMQP work with AMQPNetLite alone: the same messages as Ergate's (durable, <c>Data</c>
-/// body, message id, content type, subject, workflow property), sent with a bounded number in flight; a peek-lock receiver that accepts each message. Credit is
-/// granted the way the adapter does (only when used up), because RabbitMQ 3.x overshoots credit
-/// granted while transfers are in flight and AMQPNetLite then closes the link.
+/// The same work with the official SDK used directly, as its documentation shows it: the same
+/// messages as Ergate's (body, message id, content type, subject, workflow property) sent with a
+/// bounded number in flight, and a <see cref="ServiceBusProcessor"/> (peek-lock, the prefetch and
+/// concurrency Ergate gets) that completes each message.
 /// </summary>
 internal static class Baseline
 {
-    public static async Task<Measurement> SendAsync(int port, string queue, byte[] body, int messages, int inFlight)
+    public static async Task<Measurement> SendAsync(string connectionString, byte[] body, int messages, int inFlight)
     {
-        var connection = await new ConnectionFactory().CreateAsync(BrokerQueues.Address(port));
-        try
-        {
-            var session = new Session(connection);
-            var sender = new SenderLink(session, "baseline-sender", BrokerQueues.AddressOf(queue));
-            await sender.SendAsync(NewMessage("warm-up", body));
-            var start = Measurement.Begin();
-            await Parallel.ForEachAsync(Enumerable.Range(0, messages), new ParallelOptions { MaxDegreeOfParallelism = inFlight },
-                async (i, _) => await sender.SendAsync(NewMessage($"job-{i}", body)));
-            return start.End();
-        }
-        finally
-        {
-            await connection.CloseAsync();
-        }
+        await using var client = new ServiceBusClient(connectionString);
+        await using var sender = client.CreateSender(Queue(connectionString));
+        await sender.SendMessageAsync(NewMessage("warm-up", body));
+        var start = Measurement.Begin();
+        await Parallel.ForEachAsync(Enumerable.Range(0, messages), new ParallelOptions { MaxDegreeOfParallelism = inFlight },
+            async (i, ct) => await sender.SendMessageAsync(NewMessage($"job-{i}", body), ct));
+        return start.End();
     }
 
-    public static async Task<Measurement> ReceiveAndAcceptAsync(int port, string queue, int messages, int prefetch)
+    public static async Task<Measurement> ProcessAsync(string connectionString, int messages, int prefetch)
     {
-        var connection = await new ConnectionFactory().CreateAsync(BrokerQueues.Address(port));
-        try
+        await using var client = new ServiceBusClient(connectionString);
+        await using var processor = client.CreateProcessor(Queue(connectionString), new ServiceBusProcessorOptions
         {
-            var session = new Session(connection);
-            var receiver = new ReceiverLink(session, "baseline-receiver", new Attach
+            PrefetchCount = prefetch,
+            MaxConcurrentCalls = prefetch,
+            AutoCompleteMessages = true,
+        });
+        var all = new TaskCompletionSource<Measurement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var start = default(Measurement.Start);
+        var processed = 0;
+        processor.ProcessMessageAsync += _ =>
+        {
+            // The warm-up message first: it pays for connecting and JIT, and starts the clock.
+            var count = Interlocked.Increment(ref processed);
+            if (count == 1)
             {
-                Source = new Source { Address = BrokerQueues.AddressOf(queue) },
-                Target = new Target(),
-                SndSettleMode = SenderSettleMode.Unsettled,
-                RcvSettleMode = ReceiverSettleMode.First,
-            }, null);
-            var unused = 0;
-            var start = default(Measurement.Start);
-            for (var received = 0; received < messages + 1; received++) // the warm-up message first, untimed
+                start = Measurement.Begin();
+            }
+            else if (count == messages + 1)
             {
-                if (received == 1)
-                {
-                    start = Measurement.Begin();
-                }
-
-                if (unused == 0)
-                {
-                    unused = prefetch;
-                    receiver.SetCredit(prefetch, CreditMode.Manual);
-                }
-
-                var message = await receiver.ReceiveAsync(TimeSpan.FromSeconds(30)) ?? throw new TimeoutException("The baseline receiver starved.");
-                unused--;
-                receiver.Accept(message);
+                all.TrySetResult(start.End());
             }
 
-            return start.End();
-        }
-        finally
+            return Task.CompletedTask;
+        };
+        processor.ProcessErrorAsync += error =>
         {
-            await connection.CloseAsync();
-        }
+            all.TrySetException(error.Exception);
+            return Task.CompletedTask;
+        };
+        await processor.StartProcessingAsync();
+        var measurement = await all.Task;
+        await processor.StopProcessingAsync();
+        return measurement;
     }
 
+    private static string Queue(string connectionString) => ServiceBusConnectionStringProperties.Parse(connectionString).EntityPath;
+
     // The message Ergate.ServiceBus sends for a job, so that the broker does the same work for both.
-    private static Message NewMessage(string id, byte[] body) => new()
+    private static ServiceBusMessage NewMessage(string id, byte[] body) => new(body)
     {
-        Header = new Header { Durable = true },
-        Properties = new Properties { MessageId = id, ContentType = "application/json", Subject = "noop" },
-        ApplicationProperties = new ApplicationProperties { ["ergate-workflow"] = "noop" },
-        BodySection = new Data { Binary = body },
+        MessageId = id,
+        ContentType = "application/json",
+        Subject = "noop",
+        ApplicationProperties = { ["ergate-workflow"] = "noop" },
     };
 }

@@ -6,9 +6,9 @@ namespace Ergate.Benchmarks.ServiceBus;
 /// <summary>The Ergate side: enqueue through the queue, then a worker running a 1-step no-op workflow.</summary>
 internal static class ErgateRun
 {
-    public static async Task<Measurement> EnqueueAsync(int port, string queue, int jobs, int inFlight)
+    public static async Task<Measurement> EnqueueAsync(string connectionString, int jobs, int inFlight)
     {
-        await using var jobQueue = new ServiceBusJobQueue(BrokerQueues.Options(port, queue, prefetch: 1));
+        await using var jobQueue = new ServiceBusJobQueue(Options(connectionString, prefetch: 1));
         await jobQueue.EnqueueAsync(new Job("warm-up", "noop"));
         var start = Measurement.Begin();
         await Parallel.ForEachAsync(Enumerable.Range(0, jobs), new ParallelOptions { MaxDegreeOfParallelism = inFlight },
@@ -16,35 +16,12 @@ internal static class ErgateRun
         return start.End();
     }
 
-    /// <summary>The queue alone, without the engine: dequeue and complete in one loop, like the baseline.</summary>
-    public static async Task<Measurement> DequeueAndCompleteAsync(int port, string queue, int jobs, int prefetch)
-    {
-        await using var jobQueue = new ServiceBusJobQueue(BrokerQueues.Options(port, queue, prefetch));
-        var start = default(Measurement.Start);
-        for (var received = 0; received < jobs + 1; received++) // the warm-up job first, untimed
-        {
-            if (received == 1)
-            {
-                start = Measurement.Begin();
-            }
-
-            JobDelivery? job;
-            while ((job = await jobQueue.DequeueAsync(CancellationToken.None)) is null)
-            {
-            }
-
-            await job.CompleteAsync();
-        }
-
-        return start.End();
-    }
-
-    public static async Task<Measurement> RunWorkerAsync(int port, string queue, int jobs, int prefetch)
+    public static async Task<Measurement> RunWorkerAsync(string connectionString, int jobs, int prefetch)
     {
         var builder = ErgateApp.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Configure(o => o.MaxConcurrency = prefetch);
-        builder.UseQueue(new ServiceBusJobQueue(BrokerQueues.Options(port, queue, prefetch)));
+        builder.UseQueue(new ServiceBusJobQueue(Options(connectionString, prefetch)));
         await using var app = builder.Build();
         var done = new CompletionCounter(jobs + 1); // + the warm-up job
         var workflow = new Workflow("noop");
@@ -58,6 +35,13 @@ internal static class ErgateRun
         await run;
         return measurement;
     }
+
+    /// <summary>The adapter's options at their defaults, but for the connection string and the prefetch the baseline gets too.</summary>
+    private static ServiceBusOptions Options(string connectionString, int prefetch) => new()
+    {
+        ConnectionString = connectionString,
+        Prefetch = prefetch,
+    };
 
     /// <summary>Measures from the first completed job (the warm-up, which pays for connecting and JIT) to the last.</summary>
     private sealed class CompletionCounter(int expected) : JobObserver

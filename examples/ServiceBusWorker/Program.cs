@@ -1,12 +1,22 @@
+using Azure.Core;
+using Azure.Identity;
 using Ergate;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 // A worker and a producer for one Azure Service Bus queue (see README.md for the setup):
 //   dotnet run -- produce 10     enqueue 10 thumbnail jobs (every 5th one has a bad width and fails)
 //   dotnet run -- work           run the worker until Ctrl+C
-// The connection string comes from configuration: Ergate__ServiceBus__ConnectionString.
+// Where to connect comes from configuration: Ergate__ServiceBus__ConnectionString (a key), or
+// Ergate__ServiceBus__FullyQualifiedNamespace and Ergate__ServiceBus__QueueName (Entra ID).
 var mode = args.FirstOrDefault() ?? "work";
 var builder = ErgateApp.CreateBuilder(args.Skip(mode == "produce" ? 2 : 1).ToArray());
+if (!string.IsNullOrEmpty(builder.Configuration["Ergate:ServiceBus:FullyQualifiedNamespace"]))
+{
+    // Managed identity in Azure, the Azure CLI's login on a developer machine.
+    builder.Services.AddSingleton<TokenCredential>(new DefaultAzureCredential());
+}
+
 builder.UseServiceBus();
 await using var app = builder.Build();
 

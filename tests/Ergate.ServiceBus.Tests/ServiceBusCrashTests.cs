@@ -1,14 +1,15 @@
-using Ergate.ServiceBus.Tests.ProtocolTestHost;
+using Ergate.ServiceBus.TestHost;
 using Ergate.Tests.Servers;
 using Xunit.Abstractions;
 
 namespace Ergate.ServiceBus.Tests;
 
 /// <summary>
-/// The shared crash tests with jobs on Service Bus through <c>Ergate.ServiceBus</c> and their
-/// state in Redis (<c>--adapter servicebus</c>): the broker is the protocol test double, hosted in
-/// this process; the worker processes, SIGKILLed at random, reach it over TCP (plain AMQP, the
-/// emulator's connection string); the restart drops every connection.
+/// The shared crash tests with jobs on Service Bus through <c>Ergate.ServiceBus</c> (the SDK over
+/// plain AMQP, the emulator's connection string) and their state in Redis
+/// (<c>--adapter servicebus</c>): the broker is the protocol test double, hosted in this process;
+/// the worker processes, SIGKILLed at random, reach it over TCP; the restart drops every
+/// connection and refuses new ones for 2 s.
 /// </summary>
 public sealed class ServiceBusCrashTests(ITestOutputHelper output) : CrashTestWithRedisState(output)
 {
@@ -47,12 +48,8 @@ public sealed class ServiceBusCrashTests(ITestOutputHelper output) : CrashTestWi
     ];
 
     /// <inheritdoc />
-    protected override IJobQueue CreateProducerQueue() => TestHostQueues.Connect(_broker);
+    protected override IJobQueue CreateProducerQueue() => new ServiceBusJobQueue(TestHostQueues.OptionsFor(_broker));
 
     /// <inheritdoc />
-    protected override async Task RestartServerAsync()
-    {
-        _broker.Restart();
-        await Task.Delay(TimeSpan.FromSeconds(2));
-    }
+    protected override Task RestartServerAsync() => _broker.RestartAsync(downtime: TimeSpan.FromSeconds(2));
 }

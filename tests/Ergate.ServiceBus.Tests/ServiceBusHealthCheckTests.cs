@@ -1,4 +1,4 @@
-using Ergate.ServiceBus.Tests.ProtocolTestHost;
+using Ergate.ServiceBus.TestHost;
 using Ergate.Tests.Servers;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;

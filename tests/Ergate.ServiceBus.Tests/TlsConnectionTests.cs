@@ -1,70 +1,46 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using Ergate.ServiceBus.Tests.ProtocolTestHost;
+using Ergate.ServiceBus.Tests.SdkAgainstDouble;
 using Ergate.Tests.Contracts;
 using Xunit;
 
 namespace Ergate.ServiceBus.Tests;
 
 /// <summary>
-/// TLS as Service Bus speaks it (<c>sb://</c> means <c>amqps</c>): the queue connects over TLS,
-/// checks the broker's certificate, authenticates with a SAS token through <c>$cbs</c>, and
-/// sends, receives and settles over the encrypted connection.
+/// The adapter over TLS as against Service Bus itself (a connection string without the emulator
+/// flag): <see cref="ServiceBusOptions.CustomEndpointAddress"/> dials the double's port,
+/// <see cref="ServiceBusOptions.ServerCertificateValidation"/> checks its certificate against the
+/// test CA, and the SAS token goes over the encrypted connection.
 /// </summary>
-public sealed class TlsConnectionTests
+public sealed class TlsConnectionTests(TlsTransport transport) : IClassFixture<TlsTransport>
 {
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
+
     [Fact]
     public async Task Queue_works_over_tls_and_checks_the_brokers_certificate()
     {
-        using var certificate = SelfSignedCertificate();
-        using var host = new ServiceBusProtocolTestHost(tlsCertificate: certificate);
-        var presented = new List<string>();
-        var options = new ServiceBusOptions
-        {
-            ConnectionString = host.ConnectionString,
-            IdleWait = TimeSpan.FromMilliseconds(300),
-            OperationTimeout = TimeSpan.FromSeconds(10),
-            ServerCertificateValidation = (_, serverCertificate, _, _) =>
-            {
-                lock (presented)
-                {
-                    presented.Add(serverCertificate!.GetCertHashString(HashAlgorithmName.SHA256));
-                }
-
-                return serverCertificate.GetCertHashString(HashAlgorithmName.SHA256) == certificate.GetCertHashString(HashAlgorithmName.SHA256);
-            },
-        };
-        await using var queue = new ServiceBusJobQueue(options);
+        using var host = transport.StartHost();
+        await using var queue = new ServiceBusJobQueue(transport.AdapterOptions(host));
+        var handshakesBefore = transport.ValidatedHandshakes;
 
         await queue.EnqueueAsync(new Job("over-tls", "wf"));
-        var job = await queue.DequeueWithinAsync(TimeSpan.FromSeconds(20));
-        await job.CompleteAsync();
+        var delivery = await queue.DequeueWithinAsync(Within);
+        await delivery.CompleteAsync();
 
-        Assert.Equal("over-tls", job.MessageId);
-        Assert.NotEmpty(presented);
-        Assert.All(presented, hash => Assert.Equal(certificate.GetCertHashString(HashAlgorithmName.SHA256), hash));
+        Assert.Equal("over-tls", delivery.Job?.Id);
+        Assert.True(transport.ValidatedHandshakes > handshakesBefore, "The client did not check the double's certificate.");
         Assert.NotEmpty(host.PutTokens);
+        Assert.Empty(host.QueueMessages);
     }
 
     [Fact]
-    public void Sb_endpoint_without_the_emulator_flag_means_tls()
+    public async Task A_certificate_from_another_authority_is_refused_before_the_key_is_sent()
     {
-        var connectionString = ServiceBusConnectionString.Parse(
-            "Endpoint=sb://example.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0;EntityPath=jobs");
+        using var host = transport.StartHostWithUntrustedCertificate();
+        await using var queue = new ServiceBusJobQueue(transport.AdapterOptions(host));
 
-        Assert.True(connectionString.UseTls);
-        Assert.Equal(5671, connectionString.Port);
-    }
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () => await queue.EnqueueAsync(new Job("refused", "wf")));
 
-    private static X509Certificate2 SelfSignedCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
-        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
+        Assert.IsType<System.Security.Authentication.AuthenticationException>(error.GetBaseException());
+        Assert.Empty(host.PutTokens);
+        Assert.Empty(host.QueueMessages);
     }
 }

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
-using Ergate.ServiceBus.Tests.ProtocolTestHost;
-using Ergate.ServiceBus.Tests.RealBroker;
+using Azure.Messaging.ServiceBus;
+using Ergate.ServiceBus.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace Ergate.ServiceBus.Tests;
@@ -51,11 +53,16 @@ public sealed class WorkerEndToEndTests
         }
 
         Assert.Equal(JobStatus.Failed, (await app.StateStore.GetAsync("declined"))!.Status);
-        Assert.Equal(2, host.DeadLetters.Count);
-        var declined = Assert.Single(host.DeadLetters, m => m.Message.Properties.MessageId == "declined");
-        Assert.Contains("card declined", (string)declined.Message.ApplicationProperties["DeadLetterErrorDescription"], StringComparison.Ordinal);
-        var garbage = Assert.Single(host.DeadLetters, m => m.Message.Properties.MessageId != "declined");
-        Assert.Contains("not a job", garbage.Reason, StringComparison.Ordinal);
+        await using var reader = new ServiceBusJobQueue(TestHostQueues.OptionsFor(host)); // the app closed its queue when it stopped
+        var deadLetters = await reader.ReadDeadLettersAsync();
+        Assert.Equal(2, deadLetters.Count);
+        var declined = Assert.Single(deadLetters, d => d.JobId == "declined");
+        Assert.Contains("card declined", declined.Reason, StringComparison.Ordinal);
+        var description = Assert.Single(host.DeadLetters, m => m.Message.Properties.MessageId == "declined").Message.ApplicationProperties["DeadLetterErrorDescription"];
+        Assert.Equal("System.InvalidOperationException: card declined", description);
+        var garbage = Assert.Single(deadLetters, d => d.JobId != "declined");
+        Assert.Null(garbage.Job);
+        Assert.StartsWith("Unreadable message:", garbage.Reason, StringComparison.Ordinal);
         Assert.Empty(host.QueueMessages);
     }
 
@@ -64,9 +71,14 @@ public sealed class WorkerEndToEndTests
     {
         var builder = ErgateApp.CreateBuilder(
         [
-            "--Ergate:ServiceBus:ConnectionString=Endpoint=amqp://127.0.0.1:5672/;SharedAccessKeyName=guest;SharedAccessKey=guest;EntityPath=/amq/queue/jobs",
-            "--Ergate:ServiceBus:Authentication=SaslPlain",
+            "--Ergate:ServiceBus:ConnectionString=Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0;EntityPath=jobs;UseDevelopmentEmulator=true",
             "--Ergate:ServiceBus:LockRenewalInterval=",
+            "--Ergate:ServiceBus:OperationTimeout=00:00:07",
+            "--Ergate:ServiceBus:Reconnect:InitialDelay=00:00:00.250",
+            "--Ergate:ServiceBus:Reconnect:MaxDelay=00:00:04",
+            "--Ergate:ServiceBus:Reconnect:Multiplier=10",
+            "--Ergate:ServiceBus:TransportType=AmqpWebSockets",
+            "--Ergate:ServiceBus:CustomEndpointAddress=https://gateway.example:8443",
             "--Ergate:MaxConcurrency=3",
         ]);
         builder.Logging.ClearProviders();
@@ -74,8 +86,18 @@ public sealed class WorkerEndToEndTests
         await using var app = builder.Build();
 
         var queue = Assert.IsType<ServiceBusJobQueue>(app.Queue);
-        Assert.Equal("/amq/queue/jobs", queue.QueueName);
+        Assert.Equal("jobs", queue.QueueName);
         Assert.Null(queue.LeaseRenewalInterval);
+        var client = app.Services.GetRequiredService<IOptions<ServiceBusOptions>>().Value.ClientOptions(attemptFailed: () => { });
+        Assert.Equal(ServiceBusTransportType.AmqpWebSockets, client.TransportType);
+        Assert.Equal(new Uri("https://gateway.example:8443"), client.CustomEndpointAddress);
+        var retries = Assert.IsType<ReconnectRetryPolicy>(client.RetryOptions.CustomRetryPolicy);
+        Assert.Equal(TimeSpan.FromSeconds(7), retries.CalculateTryTimeout(attemptCount: 1));
+        Assert.InRange(retries.CalculateRetryDelay(new TimeoutException(), attemptCount: 1)!.Value, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(300));
+        Assert.InRange(retries.CalculateRetryDelay(new TimeoutException(), attemptCount: 2)!.Value, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3));
+        Assert.InRange(retries.CalculateRetryDelay(new TimeoutException(), attemptCount: 3)!.Value, TimeSpan.FromSeconds(3.2), TimeSpan.FromSeconds(4.8));
+        Assert.Null(retries.CalculateRetryDelay(new TimeoutException(), attemptCount: ReconnectRetryPolicy.MaxRetries + 1));
+        Assert.Null(retries.CalculateRetryDelay(new ServiceBusException("gone", ServiceBusFailureReason.MessageLockLost), attemptCount: 1));
     }
 
     [Fact]
@@ -107,41 +129,5 @@ public sealed class WorkerEndToEndTests
         Assert.Equal(JobStatus.Completed, (await app.StateStore.GetAsync("long"))!.Status);
         Assert.True(host.RenewLockRequests.Count >= 3, $"{host.RenewLockRequests.Count} renewals.");
         Assert.Empty(host.QueueMessages);
-    }
-}
-
-/// <summary>The whole worker on RabbitMQ's AMQP 1.0 plugin.</summary>
-[Collection(RabbitMqAmqp10Collection.Name)]
-public sealed class RabbitMqWorkerEndToEndTests(RabbitMqAmqp10Broker broker)
-{
-    [Fact]
-    public async Task Worker_runs_every_job_from_the_real_broker()
-    {
-        var queueName = await broker.DeclareQueueAsync();
-        var options = broker.OptionsFor(queueName);
-        var builder = ErgateApp.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.UseServiceBus(options.ConnectionString, o =>
-        {
-            o.Authentication = options.Authentication;
-            o.LockRenewalInterval = null;
-            o.IdleWait = options.IdleWait;
-        });
-        var ran = new ConcurrentDictionary<string, int>();
-        await using var app = builder.Build();
-        var workflow = new Workflow("count");
-        workflow.Step("count", (JobContext context) => ran.AddOrUpdate(context.JobId, 1, (_, n) => n + 1));
-        app.RegisterWorkflow(workflow);
-        for (var i = 0; i < 50; i++)
-        {
-            await app.Queue.EnqueueAsync(new Job($"job-{i}", "count"));
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await app.RunUntilIdleAsync(timeout.Token);
-
-        Assert.Equal(50, ran.Count);
-        Assert.All(ran.Values, count => Assert.Equal(1, count));
-        Assert.Equal(0u, await broker.ReadyCountAsync(queueName));
     }
 }

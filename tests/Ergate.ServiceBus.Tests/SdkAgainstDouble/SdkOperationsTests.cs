@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using Azure.Messaging.ServiceBus;
-using Ergate.ServiceBus.Tests.ProtocolTestHost;
+using Ergate.ServiceBus.TestHost;
 using Xunit;
-// Ergate.ServiceBus has a ServiceBusException of its own, which the enclosing namespace would pick.
-using SdkServiceBusException = Azure.Messaging.ServiceBus.ServiceBusException;
 
 namespace Ergate.ServiceBus.Tests.SdkAgainstDouble;
 
@@ -194,7 +192,7 @@ public abstract class SdkOperationsTests<TTransport>(TTransport transport) : ICl
         var received = await ReceiveAsync(receiver);
 
         await Task.Delay(TimeSpan.FromSeconds(1.5));
-        var error = await Assert.ThrowsAsync<SdkServiceBusException>(() => receiver.CompleteMessageAsync(received));
+        var error = await Assert.ThrowsAsync<ServiceBusException>(() => receiver.CompleteMessageAsync(received));
 
         Assert.Equal(ServiceBusFailureReason.MessageLockLost, error.Reason);
         Assert.Single(host.QueueMessages);

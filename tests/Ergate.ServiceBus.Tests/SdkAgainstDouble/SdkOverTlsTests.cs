@@ -1,4 +1,3 @@
-using System.Text;
 using Azure.Core;
 using Azure.Messaging.ServiceBus;
 using Xunit;
@@ -42,42 +41,5 @@ public sealed class SdkOverTlsTests(TlsTransport transport) : SdkOperationsTests
         Assert.All(host.JsonWebTokens, token => Assert.Equal(FakeEntraCredential.Token, token));
         Assert.NotEmpty(host.JsonWebTokens);
         Assert.Empty(host.QueueMessages);
-    }
-
-    /// <summary>Stands in for Microsoft Entra ID: hands out one unsigned token of a JWT's shape and records the scopes asked for.</summary>
-    private sealed class FakeEntraCredential : TokenCredential
-    {
-        public static readonly string Token = string.Join('.',
-            Base64Url("""{"alg":"none","typ":"JWT"}"""),
-            Base64Url("""{"aud":"https://servicebus.azure.net","sub":"ergate-tests"}"""),
-            Base64Url("not-a-signature"));
-
-        private readonly List<string> _requestedScopes = [];
-
-        public IReadOnlyList<string> RequestedScopes
-        {
-            get
-            {
-                lock (_requestedScopes)
-                {
-                    return [.. _requestedScopes];
-                }
-            }
-        }
-
-        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
-        {
-            lock (_requestedScopes)
-            {
-                _requestedScopes.AddRange(requestContext.Scopes);
-            }
-
-            return new AccessToken(Token, DateTimeOffset.UtcNow.AddHours(1));
-        }
-
-        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
-
-        private static string Base64Url(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 }

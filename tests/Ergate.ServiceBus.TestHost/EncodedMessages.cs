@@ -1,6 +1,6 @@
 using Amqp;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>Messages as the bytes of their AMQP encoding, as batches, scheduling and peeking carry them.</summary>
 internal static class EncodedMessages

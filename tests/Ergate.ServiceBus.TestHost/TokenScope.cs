@@ -1,11 +1,11 @@
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// What a claims-based-security token covers, as Service Bus judges it: the host and the path of a
 /// resource URI, not its scheme or port. The SDK signs one token for the namespace root
-/// (<c>sr=amqps://host/</c>, even over plain AMQP) and puts it for every entity, while Ergate's
-/// adapter signs <c>sb://host/queue</c>; both must cover <c>host/queue</c> and its sub-paths
-/// (<c>$management</c>, <c>$DeadLetterQueue</c>).
+/// (<c>sr=amqps://host/</c>, even over plain AMQP) and puts it for every entity, while a ready-made
+/// signature in a connection string is often for one queue (<c>sb://host/queue</c>); both must
+/// cover <c>host/queue</c> and its sub-paths (<c>$management</c>, <c>$DeadLetterQueue</c>).
 /// </summary>
 internal static class TokenScope
 {

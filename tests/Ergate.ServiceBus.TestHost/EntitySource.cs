@@ -3,7 +3,7 @@ using Amqp.Framing;
 using Amqp.Listener;
 using Amqp.Types;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// Hands out messages of an entity in peek-lock mode and applies the receiver's outcomes. While
@@ -55,6 +55,7 @@ internal sealed class EntitySource(ConnectionGrants grants, TestEntity entity) :
         var settled = entity.Settle((Guid)receiveContext.UserToken, dispositionContext.DeliveryState);
         if (!dispositionContext.Settled)
         {
+            DeliveryWrites.WaitUntilWritten(receiveContext.Message);
             if (settled)
             {
                 dispositionContext.Complete();

@@ -2,7 +2,7 @@ using Amqp;
 using Amqp.Framing;
 using Amqp.Listener;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// Takes messages sent to an entity, over a link whose connection holds a token for it. A
@@ -13,6 +13,10 @@ namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
 internal sealed class EntitySink(ConnectionGrants grants, TestEntity entity) : IMessageProcessor
 {
     private const uint BatchFormat = 0x80013700;
+    private int _transfers;
+
+    /// <summary>How many transfers (a single message or a batch) the entity took.</summary>
+    public int Transfers => Volatile.Read(ref _transfers);
 
     /// <inheritdoc />
     public int Credit => 100;
@@ -26,6 +30,7 @@ internal sealed class EntitySink(ConnectionGrants grants, TestEntity entity) : I
             return;
         }
 
+        Interlocked.Increment(ref _transfers);
         foreach (var message in Unbatch(messageContext.Message))
         {
             entity.Add(message);

@@ -2,7 +2,7 @@ using Amqp;
 using Amqp.Framing;
 using Amqp.Types;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// A queue of the protocol test double, with Service Bus's peek-lock rules: a delivered message
@@ -19,7 +19,8 @@ internal sealed class TestEntity
     private static readonly Symbol DeadLetterReasonKey = new("DeadLetterReason");
     private static readonly Symbol DeadLetterDescriptionKey = new("DeadLetterErrorDescription");
     private readonly object _gate = new();
-    private readonly List<StoredMessage> _available = [];
+    // Ordered by sequence number: adding and taking a message cost O(log n), not a sort of the queue.
+    private readonly SortedSet<StoredMessage> _available = new(Comparer<StoredMessage>.Create((a, b) => a.Sequence.CompareTo(b.Sequence)));
     private readonly Dictionary<Guid, StoredMessage> _locked = [];
     private readonly TimeSpan _lockDuration;
     private readonly int _maxDeliveryCount;
@@ -68,7 +69,7 @@ internal sealed class TestEntity
     {
         lock (_gate)
         {
-            return _available.RemoveAll(m => m.Sequence == sequence && m.VisibleAt > DateTime.UtcNow) == 1;
+            return _available.RemoveWhere(m => m.Sequence == sequence && m.VisibleAt > DateTime.UtcNow) == 1;
         }
     }
 
@@ -83,14 +84,13 @@ internal sealed class TestEntity
         lock (_gate)
         {
             ExpireLocks(now);
-            var index = _available.FindIndex(m => m.VisibleAt <= now);
-            if (index < 0)
+            var message = _available.FirstOrDefault(m => m.VisibleAt <= now);
+            if (message is null)
             {
                 return null;
             }
 
-            var message = _available[index];
-            _available.RemoveAt(index);
+            _available.Remove(message);
             message.LockToken = Guid.NewGuid();
             message.LockedUntil = now + _lockDuration;
             _locked[message.LockToken] = message;
@@ -189,7 +189,6 @@ internal sealed class TestEntity
             {
                 expired.LockToken = Guid.Empty;
                 _available.Add(expired);
-                _available.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
             }
         }
     }
@@ -234,7 +233,6 @@ internal sealed class TestEntity
         lock (_gate)
         {
             _available.Add(message);
-            _available.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
             changed = _changed;
             _changed = NewSignal();
         }
@@ -272,8 +270,8 @@ internal sealed class StoredMessage(Message message, long sequence, DateTime enq
     /// <summary>
     /// The message as Service Bus hands it out: a copy with the header's delivery count (failed
     /// deliveries so far), the sequence number and enqueued time, and, when <paramref name="locked"/>,
-    /// the lock's token and expiry (the SDK takes the token from the delivery tag, Ergate's adapter
-    /// from <c>x-opt-lock-token</c>).
+    /// the lock's token and expiry (in <c>x-opt-lock-token</c>, as the protocol guide says; the SDK
+    /// takes the token from the delivery tag).
     /// </summary>
     public Message ToDelivered(bool locked)
     {

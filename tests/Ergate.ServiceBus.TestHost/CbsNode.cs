@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Amqp.Listener;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// The <c>$cbs</c> node: takes tokens with <c>put-token</c> and grants the connection the
@@ -58,7 +58,7 @@ internal sealed class CbsNode(ConnectionGrants grants, string keyName, string ke
 
     private (int, string) CheckSharedAccessSignature(string? token, string audience)
     {
-        var (valid, why) = SasTokenValidator.Validate(token, audience, keyName, key, DateTime.UtcNow);
+        var (valid, why) = SasTokens.Validate(token, audience, keyName, key, DateTime.UtcNow);
         return valid ? (200, "OK") : (401, $"Unauthorized: {why}");
     }
 

@@ -1,19 +1,25 @@
 using System.Collections.Concurrent;
 using Amqp;
+using Amqp.Framing;
 using Amqp.Listener;
 using Amqp.Types;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// An entity's management node (<c>&lt;entity&gt;/$management</c>), with the operations of the
-/// "AMQP request/response operations" reference that Ergate and the SDK use, each a map in and a
+/// "AMQP request/response operations" reference that the SDK uses for Ergate, each a map in and a
 /// map out:
 /// <list type="bullet">
 /// <item><c>com.microsoft:renew-lock</c>: <c>lock-tokens</c> (uuid[]) in, <c>expirations</c> out; 410 and <c>com.microsoft:message-lock-lost</c> for a lost lock.</item>
 /// <item><c>com.microsoft:schedule-message</c>: <c>messages</c> (maps of <c>message-id</c> and the encoded <c>message</c>) in, <c>sequence-numbers</c> out.</item>
 /// <item><c>com.microsoft:cancel-scheduled-message</c>: <c>sequence-numbers</c> in.</item>
 /// <item><c>com.microsoft:peek-message</c>: <c>from-sequence-number</c> and <c>message-count</c> in, <c>messages</c> (maps of the encoded <c>message</c>) out; 204 when there is none.</item>
+/// <item><c>com.microsoft:update-disposition</c>: <c>disposition-status</c> (<c>completed</c>, <c>abandoned</c>,
+/// <c>suspended</c>), <c>lock-tokens</c> (uuid[]) and optionally <c>deadletter-reason</c>,
+/// <c>deadletter-description</c> and <c>properties-to-modify</c> in; 410 for a lost lock. The SDK
+/// settles this way a message whose receive link is gone (a dropped connection): a lock on a queue
+/// belongs to the message, not to the link, and holds until it expires.</item>
 /// </list>
 /// </summary>
 internal sealed class ManagementNode(ConnectionGrants grants, TestEntity entity) : IRequestProcessor
@@ -49,6 +55,7 @@ internal sealed class ManagementNode(ConnectionGrants grants, TestEntity entity)
             "com.microsoft:schedule-message" => Schedule(request, body),
             "com.microsoft:cancel-scheduled-message" => CancelScheduled(request, body),
             "com.microsoft:peek-message" => Peek(request, body),
+            "com.microsoft:update-disposition" => UpdateDisposition(request, body),
             _ => NodeReplies.ManagementError(request, 501, "amqp:not-implemented", $"The test double does not implement '{operation}'."),
         });
     }
@@ -103,6 +110,57 @@ internal sealed class ManagementNode(ConnectionGrants grants, TestEntity entity)
         }
 
         return NodeReplies.Management(request, 200);
+    }
+
+    private Message UpdateDisposition(Message request, Map body)
+    {
+        if (body["lock-tokens"] is not Guid[] tokens || body["disposition-status"] is not string status)
+        {
+            return NodeReplies.ManagementError(request, 400, ArgumentError, "Expected disposition-status (string) and lock-tokens (uuid[]).");
+        }
+
+        // The outcome a receive link's disposition would carry, so that both ways settle alike.
+        var changes = AsFields(body["properties-to-modify"] as Map);
+        DeliveryState? outcome = status switch
+        {
+            "completed" => new Accepted(),
+            "abandoned" => new Modified { MessageAnnotations = changes },
+            "suspended" => new Rejected { Error = new Error(new Symbol("com.microsoft:dead-letter")) { Info = DeadLetterInfo(changes, body) } },
+            _ => null,
+        };
+        if (outcome is null)
+        {
+            return NodeReplies.ManagementError(request, 501, "amqp:not-implemented", $"The test double does not implement disposition-status '{status}'.");
+        }
+
+        foreach (var token in tokens)
+        {
+            if (!entity.Settle(token, outcome))
+            {
+                return NodeReplies.ManagementError(request, 410, LockLost, $"The lock {token} is lost.");
+            }
+        }
+
+        return NodeReplies.Management(request, 200);
+    }
+
+    /// <summary>The application properties to change, keyed by symbols as outcomes carry them.</summary>
+    private static Fields AsFields(Map? properties)
+    {
+        var fields = new Fields();
+        foreach (var (key, value) in properties ?? [])
+        {
+            fields[new Symbol(key.ToString())] = value;
+        }
+
+        return fields;
+    }
+
+    private static Fields DeadLetterInfo(Fields changes, Map body)
+    {
+        changes[new Symbol("DeadLetterReason")] = body["deadletter-reason"] as string;
+        changes[new Symbol("DeadLetterErrorDescription")] = body["deadletter-description"] as string;
+        return changes;
     }
 
     private Message Peek(Message request, Map body)

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Amqp;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// What each connection may reach: the path of every token put on <c>$cbs</c> over it, until the

@@ -2,7 +2,7 @@ using Amqp;
 using Amqp.Framing;
 using Amqp.Types;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// Replies of Service Bus's request/response nodes: correlated to the request's message id, with

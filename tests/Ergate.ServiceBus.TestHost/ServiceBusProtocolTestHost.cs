@@ -6,14 +6,14 @@ using Amqp.Sasl;
 using Amqp.Types;
 using Ergate.Tests.Servers;
 
-namespace Ergate.ServiceBus.Tests.ProtocolTestHost;
+namespace Ergate.ServiceBus.TestHost;
 
 /// <summary>
 /// A protocol test double of Azure Service Bus, hosted in-process on AMQPNetLite's
 /// <see cref="ContainerHost"/> and written to Microsoft's "AMQP 1.0 in Azure Service Bus and Event
 /// Hubs protocol guide" and the "AMQP request/response operations" reference. It has one queue and
-/// speaks the parts of the dialect that Ergate's adapter and the official SDK
-/// (Azure.Messaging.ServiceBus) use:
+/// speaks the parts of the dialect that the official SDK (Azure.Messaging.ServiceBus), on which
+/// Ergate's adapter is built, uses:
 /// <list type="bullet">
 /// <item>SASL ANONYMOUS and <c>MSSBCBS</c> (the SDK's, which leaves authentication to CBS), then
 /// claims-based security: <c>put-token</c> on <c>$cbs</c> (<see cref="CbsNode"/>); links and
@@ -40,9 +40,11 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
     private readonly CbsNode _cbs;
     private readonly TestEntity _queue;
     private readonly TestEntity _deadLetterQueue;
+    private readonly EntitySink _queueSink;
     private readonly ManagementNode _queueManagement;
     private readonly ManagementNode _deadLetterQueueManagement;
     private readonly X509Certificate2? _tlsCertificate;
+    private readonly StalledSessionWriters _stalledWriters = new();
     private ContainerHost _host;
 
     /// <summary>Starts the double on a free 127.0.0.1 port with one queue.</summary>
@@ -59,6 +61,7 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         _cbs = new CbsNode(_grants, KeyName, Key);
         _deadLetterQueue = new TestEntity(DeadLetterQueueAddress, lockDuration ?? TimeSpan.FromSeconds(30), int.MaxValue, null);
         _queue = new TestEntity(queue, lockDuration ?? TimeSpan.FromSeconds(30), maxDeliveryCount, _deadLetterQueue);
+        _queueSink = new EntitySink(_grants, _queue);
         _queueManagement = new ManagementNode(_grants, _queue);
         _deadLetterQueueManagement = new ManagementNode(_grants, _deadLetterQueue);
         _host = Start();
@@ -91,6 +94,9 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
     /// <summary>Messages in the queue (waiting, scheduled or locked).</summary>
     public IReadOnlyList<StoredMessage> QueueMessages => _queue.Messages;
 
+    /// <summary>How many transfers sent to the queue the double took: one per single message, one per batch.</summary>
+    public int QueueTransfers => _queueSink.Transfers;
+
     /// <summary>Messages in the dead-letter sub-queue.</summary>
     public IReadOnlyList<StoredMessage> DeadLetters => _deadLetterQueue.Messages;
 
@@ -99,12 +105,21 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         ? $"Endpoint=sb://127.0.0.1:{Port}/;SharedAccessKeyName={KeyName};SharedAccessKey={key};EntityPath={Queue};UseDevelopmentEmulator=true"
         : $"Endpoint=sb://127.0.0.1:{Port}/;SharedAccessKeyName={KeyName};SharedAccessKey={key};EntityPath={Queue}";
 
-    /// <summary>Puts a message with <paramref name="body"/> straight into the queue, bypassing any client (for poison-message tests).</summary>
-    public void SendRaw(byte[] body) =>
-        _queue.Add(new Message { BodySection = new Data { Binary = body }, Properties = new Properties { MessageId = Guid.NewGuid().ToString("N") } });
+    /// <summary>Puts a message with <paramref name="body"/> (one data section) straight into the queue, bypassing any client (for poison-message tests).</summary>
+    public void SendRaw(byte[] body) => SendRaw(new Data { Binary = body });
 
-    /// <summary>Drops every connection, as a broker restart would; messages and locks survive.</summary>
-    public void Restart()
+    /// <summary>Puts a message whose body is an AMQP value section holding <paramref name="value"/> (as AMQP clients other than the SDK send a string) straight into the queue.</summary>
+    public void SendRawValue(object value) => SendRaw(new AmqpValue { Value = value });
+
+    private void SendRaw(RestrictedDescribed bodySection) =>
+        _queue.Add(new Message { BodySection = bodySection, Properties = new Properties { MessageId = Guid.NewGuid().ToString("N") } });
+
+    /// <summary>
+    /// Restarts the double as a broker restart would: every connection is dropped, new ones are
+    /// refused for <paramref name="downtime"/> (the port is closed), then the double listens again.
+    /// Messages, their delivery counts and their locks survive; tokens do not.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downtime = default)
     {
         _host.Close();
         foreach (var connection in _grants.Connections)
@@ -113,11 +128,16 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         }
 
         _grants.Clear();
+        await Task.Delay(downtime).ConfigureAwait(false);
         _host = Start();
     }
 
     /// <inheritdoc />
-    public void Dispose() => _host.Close();
+    public void Dispose()
+    {
+        _host.Close();
+        _stalledWriters.Dispose();
+    }
 
     private ContainerHost Start()
     {
@@ -128,16 +148,16 @@ internal sealed class ServiceBusProtocolTestHost : IDisposable
         var listener = host.Listeners[0];
         listener.SASL.EnableAnonymousMechanism = true;
         listener.SASL.EnableMechanism(new Symbol("MSSBCBS"), SaslProfile.Anonymous);
-        listener.HandlerFactory = _ => new ServiceBusWireConventions();
+        listener.HandlerFactory = _ => new ServiceBusWireConventions(_stalledWriters);
         if (_tlsCertificate is not null)
         {
             listener.SSL.Certificate = _tlsCertificate;
         }
 
         host.RegisterRequestProcessor("$cbs", _cbs);
-        foreach (var (entity, management) in new[] { (_queue, _queueManagement), (_deadLetterQueue, _deadLetterQueueManagement) })
+        foreach (var (entity, sink, management) in new[] { (_queue, _queueSink, _queueManagement), (_deadLetterQueue, new EntitySink(_grants, _deadLetterQueue), _deadLetterQueueManagement) })
         {
-            host.RegisterMessageProcessor(entity.Address, new EntitySink(_grants, entity));
+            host.RegisterMessageProcessor(entity.Address, sink);
             host.RegisterMessageSource(entity.Address, new EntitySource(_grants, entity));
             host.RegisterRequestProcessor(management.Address, management);
         }
