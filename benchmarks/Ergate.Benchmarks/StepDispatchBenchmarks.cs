@@ -42,6 +42,7 @@ public class StepDispatchBenchmarks
         var store = new InMemoryJobStateStore();
         var options = new ErgateOptions();
         _runner = new JobRunner(
+            _queue,
             store,
             runtime,
             services.GetRequiredService<IServiceScopeFactory>(),

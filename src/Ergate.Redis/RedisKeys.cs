@@ -67,6 +67,9 @@ internal sealed class RedisKeys
     /// <summary>The key holding a job's run lease: the holder's name, expiring (see <see cref="IRunLeaseStore"/>).</summary>
     public RedisKey RunLease(string jobId) => $"{_root}:lease:{jobId}";
 
+    /// <summary>The hash of a join (<see cref="IJobJoinStore"/>): each child's outcome by its job id, and who wakes the parent.</summary>
+    public RedisKey Join(string joinId) => $"{_root}:join:{joinId}";
+
     /// <summary>The index of the stored jobs of one workflow.</summary>
     public RedisKey Workflow(string workflowName) => WorkflowPrefix + workflowName;
 }

@@ -35,4 +35,10 @@ public sealed class InMemoryOutboxContract() : OutboxContract(new InMemoryStoreF
 
 public sealed class InMemoryClientContract() : ClientContract(new InMemoryQueueFactory(), new InMemoryStoreFactory());
 
+public sealed class InMemoryJobJoinStoreContract() : JobJoinStoreContract(new InMemoryStoreFactory());
+
+public sealed class InMemoryChildJobContract() : ChildJobContract(new InMemoryQueueFactory(), new InMemoryStoreFactory());
+
+public sealed class InMemoryGraphWorkflowContract() : GraphWorkflowContract(new InMemoryQueueFactory(), new InMemoryStoreFactory());
+
 public sealed class InMemoryStateCleanupContract() : JobStateCleanupContract(new InMemoryStoreFactory());

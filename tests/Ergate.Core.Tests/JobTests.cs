@@ -102,6 +102,9 @@ public sealed class InMemoryStateStoreTests
             [nameof(Job.Wait)] = new JobWait("shipped", DateTimeOffset.UnixEpoch, "remind"),
             [nameof(Job.Signals)] = new[] { new JobSignal("item", null, "s-1", DateTimeOffset.UnixEpoch) },
             [nameof(Job.SignalIds)] = new[] { "s-1" },
+            [nameof(Job.Parent)] = new JobParent("p", "parent-wf", "spread", 3),
+            [nameof(Job.Children)] = new JobChildren("spread", "child-wf", 10, 4, 4, ForEach: true),
+            [nameof(Job.Steps)] = new[] { new StepState("a", StepStatus.Completed, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), "x/a") },
             [nameof(Job.TraceParent)] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         };
         Assert.Equal(values.Keys.Order(), settable.Select(p => p.Name).Order());

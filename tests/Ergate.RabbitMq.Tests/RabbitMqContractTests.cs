@@ -52,3 +52,13 @@ public sealed class RabbitMqClassicCrashSafetyContract(RabbitMqFixture fixture) 
 [Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqClientContract(RabbitMqFixture fixture, RedisStateServer redis)
     : ClientContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum), redis), IClassFixture<RedisStateServer>;
+
+/// <summary>Child jobs over RabbitMQ with the job state in a redis-server of its own.</summary>
+[Collection(RabbitMqCollection.Name)]
+public sealed class RabbitMqChildJobContract(RabbitMqFixture fixture, RedisStateServer redis)
+    : ChildJobContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum), redis), IClassFixture<RedisStateServer>;
+
+/// <summary>Graph workflows over RabbitMQ with the job state in a redis-server of its own.</summary>
+[Collection(RabbitMqCollection.Name)]
+public sealed class RabbitMqGraphWorkflowContract(RabbitMqFixture fixture, RedisStateServer redis)
+    : GraphWorkflowContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum), redis), IClassFixture<RedisStateServer>;

@@ -74,4 +74,13 @@ public sealed class RedisOutboxContract(RedisServerFixture redis) : OutboxContra
 public sealed class RedisClientContract(RedisServerFixture redis) : ClientContract(new RedisQueueFactory(redis), new RedisStoreFactory(redis));
 
 [Collection(RedisCollection.Name)]
+public sealed class RedisJobJoinStoreContract(RedisServerFixture redis) : JobJoinStoreContract(new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisChildJobContract(RedisServerFixture redis) : ChildJobContract(new RedisQueueFactory(redis), new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisGraphWorkflowContract(RedisServerFixture redis) : GraphWorkflowContract(new RedisQueueFactory(redis), new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
 public sealed class RedisStateCleanupContract(RedisServerFixture redis) : JobStateCleanupContract(new RedisStoreFactory(redis));

@@ -46,3 +46,6 @@ public sealed class TestHostCrashSafetyContract() : CrashSafetyContract(new Test
 
 /// <summary>The client over Service Bus (the protocol test double) with the job state in a redis-server of its own.</summary>
 public sealed class TestHostClientContract(RedisStateServer redis) : ClientContract(new TestHostQueueFactory(), redis), Xunit.IClassFixture<RedisStateServer>;
+
+/// <summary>Child jobs over Service Bus (the protocol test double) with the job state in a redis-server of its own.</summary>
+public sealed class TestHostChildJobContract(RedisStateServer redis) : ChildJobContract(new TestHostQueueFactory(), redis), Xunit.IClassFixture<RedisStateServer>;

@@ -515,22 +515,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
         busy.Step("go", (string payload) => payload);
         app.RegisterWorkflow(busy);
         app.AddObserver(new Observer(_observed));
-        var stop = new CancellationTokenSource();
-        var run = app.RunAsync(stop.Token);
-        await Task.Yield();
-        return new RunningWorker(app, stop, run);
-    }
-
-    /// <summary>A worker app running in the background; disposing stops it.</summary>
-    private sealed class RunningWorker(ErgateApp app, CancellationTokenSource stop, Task run) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await stop.CancelAsync();
-            await run.WaitAsync(Timeout);
-            stop.Dispose();
-            await app.DisposeAsync();
-        }
+        return await RunningWorker.StartAsync(app);
     }
 
     /// <summary>Records the cancellations the worker reports.</summary>

@@ -38,6 +38,9 @@ public abstract class JobStateStoreContract(JobStateStoreFactory factory) : Stor
             Wait = new JobWait("shipped", created.AddDays(2), "remind"),
             Signals = [new JobSignal("item", System.Text.Json.JsonSerializer.SerializeToElement(new { Qty = 2 }), "s-1", created)],
             SignalIds = ["s-1"],
+            Parent = new JobParent("order-9", "orders", "spread", 2),
+            Children = new JobChildren("spread", "thumbnail", 10, 4, 4, ForEach: true, Reruns: new Dictionary<int, int> { [3] = 1 }),
+            Steps = [new StepState("fetch", StepStatus.Completed, created, created.AddSeconds(2), "state-1/fetch"), new StepState("blur", StepStatus.Defaulted)],
         };
 
         await Store.UpdateAsync(job);
@@ -62,6 +65,11 @@ public abstract class JobStateStoreContract(JobStateStoreFactory factory) : Stor
         var signal = Assert.Single(read.Signals!);
         Assert.Equal(("item", "s-1", created, 2), (signal.Name, signal.Id, signal.SentAt, signal.Payload!.Value.GetProperty("Qty").GetInt32()));
         Assert.Equal(["s-1"], read.SignalIds!);
+        Assert.Equal(job.Parent, read.Parent);
+        Assert.Equal(job.Children with { Reruns = null }, read.Children! with { Reruns = null });
+        Assert.Equal("state-1/spread/3~2", read.Children!.JobIdOf("state-1", 3));
+        Assert.Equal(job.Steps, read.Steps!);
+        Assert.Equal(TimeSpan.FromSeconds(2), read.Steps![0].Duration);
     }
 
     /// <summary>The latest write wins.</summary>

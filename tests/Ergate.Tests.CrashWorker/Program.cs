@@ -14,6 +14,11 @@
 // "second" also "input <job> <step> <payload>"); an observer writes "stored <job> <step>" once the
 // step's new state is stored. Every line starts with a monotonic timestamp shared by all
 // processes on the machine, so the harness can merge the files of every worker in time order.
+//
+// The workflow "fan-out" runs parallel children: "split" turns its input n into the 20 items
+// n..n+19, each squared by a child job of workflow "branch" (at most 10 at once); "sum" adds the
+// squares and hands the total to one child job of workflow "child" ("charge", then "confirm",
+// which adds 1); "check" ends the job with that. Every step writes its "start" line as above.
 using Ergate;
 using Ergate.Tests.CrashWorker;
 
@@ -52,23 +57,66 @@ foreach (var step in new[] { "one", "two", "three" })
 
 app.RegisterWorkflow(workflow);
 app.RegisterWorkflow(DurableWorkflow());
+foreach (var fanOut in FanOutWorkflows())
+{
+    app.RegisterWorkflow(fanOut);
+}
+
 app.AddObserver(new TrailObserver(trail));
 await app.RunAsync();
 return 0;
 
-Workflow DurableWorkflow()
+async Task Begin(JobContext context, CancellationToken cancellationToken, string? payload = null)
 {
-    async Task Begin(JobContext context, CancellationToken cancellationToken, string? payload = null)
+    trail.Write($"start {context.JobId} {context.StepName} {Environment.ProcessId}");
+    if (payload is not null)
     {
-        trail.Write($"start {context.JobId} {context.StepName} {Environment.ProcessId}");
-        if (payload is not null)
-        {
-            trail.Write($"input {context.JobId} {context.StepName} {payload}");
-        }
-
-        await Task.Delay(Random.Shared.Next(stepDelayMs + 1), cancellationToken);
+        trail.Write($"input {context.JobId} {context.StepName} {payload}");
     }
 
+    await Task.Delay(Random.Shared.Next(stepDelayMs + 1), cancellationToken);
+}
+
+Workflow[] FanOutWorkflows()
+{
+    var branch = new Workflow("branch");
+    branch.Step("square", async (int item, JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken);
+        return item * item;
+    });
+    var child = new Workflow("child");
+    child.Step("charge", async (int total, JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken);
+        return total;
+    });
+    child.Step("confirm", async (int total, JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken);
+        return total + 1;
+    });
+    var fanOut = new Workflow("fan-out");
+    fanOut.Step("split", async (int n, JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken);
+        return Enumerable.Range(n, 20).ToArray();
+    }).ThenRunForEach("branch", maxConcurrency: 10);
+    fanOut.Step("sum", async (int[] squares, JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken);
+        return squares.Sum();
+    }).ThenRun("child");
+    fanOut.Step("check", async (int total, JobContext context, CancellationToken cancellationToken) =>
+    {
+        await Begin(context, cancellationToken);
+        return total;
+    });
+    return [branch, child, fanOut];
+}
+
+Workflow DurableWorkflow()
+{
     var durable = new Workflow("durable");
     durable.Step("charge", async (JobContext context, CancellationToken cancellationToken) =>
     {

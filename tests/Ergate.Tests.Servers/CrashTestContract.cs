@@ -38,12 +38,15 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
     public abstract Task DisposeAsync();
 
     /// <summary>How many jobs are stored with <paramref name="status"/> (up to <paramref name="limit"/>); 0 while the store is unreachable. The default lists them.</summary>
-    protected virtual async Task<long> CountAsync(JobStatus status, int limit)
+    protected virtual Task<long> CountAsync(JobStatus status, int limit) => CountAsync(status, null, limit);
+
+    /// <summary>How many jobs of <paramref name="workflowName"/> (any, when null) are stored with <paramref name="status"/> (up to <paramref name="limit"/>); 0 while the store is unreachable.</summary>
+    private async Task<long> CountAsync(JobStatus status, string? workflowName, int limit)
     {
         var count = 0L;
         try
         {
-            await foreach (var _ in ((IJobStateQuery)StateStore).ListAsync(new JobQuery(status, Limit: limit)))
+            await foreach (var _ in ((IJobStateQuery)StateStore).ListAsync(new JobQuery(status, workflowName, limit)))
             {
                 count++;
             }
@@ -220,6 +223,78 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
             Assert.Empty(verdict.DuplicateSignals);
             Assert.Equal(1, restarts);
             Assert.True(verdict.Kept > 0 && verdict.Resumed > 0, "The signals all came on one side of the waits: the run proves less than it should.");
+            Assert.True(report.Kills >= 3, $"Only {report.Kills} kills: the run ended before the test could kill workers.");
+        }
+        finally
+        {
+            if (queue is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Parallel children under fire: each job fans out to 20 child jobs (at most 10 at once),
+    /// then runs a child workflow of two steps on their sum, while workers are SIGKILLed at random
+    /// and the server restarts once. Every job ends completed with the exact result (each branch
+    /// counted once), none is lost and no stored step, of a job or of a child, runs again.
+    /// </summary>
+    [Fact]
+    public async Task Fan_outs_and_child_workflows_survive_kills_and_a_server_restart()
+    {
+        const int jobCount = 100;
+        var queue = CreateProducerQueue();
+        try
+        {
+            var client = new ErgateClient(queue, StateStore);
+            for (var i = 0; i < jobCount; i++)
+            {
+                await client.StartAsync("fan-out", i, new StartOptions { Id = $"fan-{i:000}" });
+            }
+
+            await using var harness = NewHarness("--Ergate:StartRecoveryDelay=00:00:05");
+            var restarts = 0;
+            var report = await harness.RunAsync(
+                workerCount: 4,
+                isDone: async () => await CountAsync(JobStatus.Completed, "fan-out", jobCount) >= jobCount,
+                killEvery: (TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(1200)),
+                timeout: Timeout,
+                duringRun: async () =>
+                {
+                    using var deadline = new CancellationTokenSource(Timeout);
+                    while (await CountAsync(JobStatus.Completed, "fan-out", jobCount) < jobCount / 4)
+                    {
+                        await Task.Delay(50, deadline.Token);
+                    }
+
+                    await RestartServerAsync();
+                    restarts++;
+                });
+
+            var wrong = new List<string>();
+            for (var i = 0; i < jobCount; i++)
+            {
+                var job = await StateStore.GetAsync($"fan-{i:000}");
+                var expected = Enumerable.Range(i, 20).Sum(item => item * item) + 1;
+                if (job?.Status != JobStatus.Completed || job.GetResult<int>() != expected)
+                {
+                    wrong.Add($"fan-{i:000} ({job?.Status.ToString() ?? "not stored"})");
+                }
+            }
+
+            output.WriteLine(
+                $"{AdapterName} fan-out crash suite: {jobCount} jobs of 20 branches and a child workflow each ({jobCount * 21} child jobs), " +
+                $"{report.Kills} kills, {restarts} broker restarts, {wrong.Count} lost or wrong, {report.RerunsAfterStored.Count} stored-step re-runs " +
+                $"({report.DuplicateStepRuns} unstored step runs repeated, {report.Elapsed.TotalSeconds:F1} s)");
+            if (wrong.Count + report.RerunsAfterStored.Count > 0)
+            {
+                output.WriteLine($"The trails and worker output are kept in {harness.KeepTrail()}.");
+            }
+
+            Assert.Empty(wrong);
+            Assert.Empty(report.RerunsAfterStored);
+            Assert.Equal(1, restarts);
             Assert.True(report.Kills >= 3, $"Only {report.Kills} kills: the run ended before the test could kill workers.");
         }
         finally

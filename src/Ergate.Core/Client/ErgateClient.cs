@@ -23,6 +23,7 @@ public sealed class ErgateClient
     private readonly IJobOutbox? _outbox;
     private readonly TimeProvider _time;
     private readonly ErgateRuntime? _workflows;
+    private readonly ChildJobs _children;
 
     /// <summary>Creates a client over the queue and the state store the workers use.</summary>
     /// <param name="queue">Where started jobs are enqueued.</param>
@@ -41,6 +42,7 @@ public sealed class ErgateClient
         _outbox = store as IJobOutbox;
         _time = timeProvider ?? TimeProvider.System;
         _workflows = workflows;
+        _children = new ChildJobs(queue, store, _time);
     }
 
     /// <summary>
@@ -154,7 +156,8 @@ public sealed class ErgateClient
 
     /// <summary>
     /// Cancels a job that has not finished: stores it CANCELLED with <paramref name="reason"/> in
-    /// its <see cref="Job.Error"/>. A QUEUED or SCHEDULED job's message is settled without
+    /// its <see cref="Job.Error"/>, then cancels its unfinished child jobs, if it has any, and tells
+    /// its parent, if it is a child job (the parent's step then fails: a cancelled child is not run again). A QUEUED or SCHEDULED job's message is settled without
     /// running when it arrives. A running job's step sees its <see cref="CancellationToken"/>
     /// fire at its worker's next run-lease renewal (every third of
     /// <see cref="ErgateOptions.RunLease"/>), and whatever it stores after that is refused: the
@@ -187,12 +190,30 @@ public sealed class ErgateClient
             // Stored finished, the job's run lease is freed: its holder's next renewal fails.
             if (await conditional.TryUpdateAsync(job, cancellationToken).ConfigureAwait(false))
             {
+                await _children.NotifyParentAsync(job, cancellationToken).ConfigureAwait(false);
+                if (job.Children is { } children)
+                {
+                    await CancelChildrenAsync(job.Id, children.JobIds(job.Id), reason, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (job.Steps is { } steps)
+                {
+                    await CancelChildrenAsync(job.Id, steps.Where(step => step.Status == StepStatus.Running).Select(step => step.JobId!), reason, cancellationToken).ConfigureAwait(false);
+                }
+
                 return CancelResult.Cancelled;
             }
 
             // The job moved on meanwhile (a step stored): read it again.
         }
     }
+
+    /// <summary>Cancels the unfinished ones of a cancelled job's children (and theirs in turn).</summary>
+    private Task CancelChildrenAsync(string jobId, IEnumerable<string> childJobIds, string reason, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(
+            childJobIds,
+            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (childId, ct) => await CancelAsync(childId, $"Its parent job '{jobId}' was cancelled: {reason}", ct).ConfigureAwait(false));
 
     /// <summary>
     /// Sends the signal <paramref name="signalName"/> to a job. A job WAITING for it goes on at

@@ -113,6 +113,19 @@ public sealed class Job
     /// <summary>The ids of the signals the job received with an id: a signal resent with one of them is a no-op. Null when none.</summary>
     public IReadOnlyList<string>? SignalIds { get; set; }
 
+    /// <summary>The job that started this one as a child and waits for it; null for a job started otherwise.</summary>
+    public JobParent? Parent { get; set; }
+
+    /// <summary>The child jobs this job waits for while it is <see cref="JobStatus.Waiting"/> on them; null otherwise.</summary>
+    public JobChildren? Children { get; set; }
+
+    /// <summary>
+    /// Each step's status, start, end and child job, in the workflow's order, for a job of a
+    /// graph workflow (<see cref="WorkflowStep.After"/>); null for a job whose steps run one after
+    /// another. Replaced, never changed in place.
+    /// </summary>
+    public IReadOnlyList<StepState>? Steps { get; set; }
+
     /// <summary>Why the job failed or was aborted; null otherwise.</summary>
     public JobError? Error { get; set; }
 
@@ -158,6 +171,9 @@ public sealed class Job
         UpdatedAt = other.UpdatedAt;
         Error = other.Error;
         Wait = other.Wait;
+        Parent = other.Parent;
+        Children = other.Children;
+        Steps = other.Steps;
         Signals = other.Signals;
         SignalIds = other.SignalIds;
         TraceParent = other.TraceParent;

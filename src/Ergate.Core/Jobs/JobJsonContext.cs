@@ -10,4 +10,5 @@ namespace Ergate;
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Job))]
+[JsonSerializable(typeof(ChildOutcome))]
 internal sealed partial class JobJsonContext : JsonSerializerContext;

@@ -27,5 +27,13 @@ internal static class JobValue
             ? throw new StepInputMissingException(context.WorkflowName, context.StepName, typeof(T))
             : Convert<T>(value)!;
 
+    /// <summary>The value named <paramref name="name"/> in an input that holds several by name (a JSON object or a dictionary); null when it has none.</summary>
+    public static object? Named(object? input, string name) => input switch
+    {
+        JsonElement { ValueKind: JsonValueKind.Object } element => element.TryGetProperty(name, out var value) ? value : null,
+        IReadOnlyDictionary<string, object?> values => values.GetValueOrDefault(name),
+        _ => null,
+    };
+
     private static bool IsMissing(object? value) => value is null or JsonElement { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined };
 }

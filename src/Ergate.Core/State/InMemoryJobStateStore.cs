@@ -10,10 +10,10 @@ namespace Ergate;
 /// (7 days unless set), then removed: it is no longer read or listed, and its memory is freed by
 /// the next listing or by later writes of finished jobs (each frees up to 10). It keeps run
 /// leases (<see cref="IRunLeaseStore"/>), so apps sharing it never run one job twice at once,
-/// writes conditionally (<see cref="IConditionalJobStateStore"/>) and keeps the clients' outbox
-/// (<see cref="IJobOutbox"/>).
+/// writes conditionally (<see cref="IConditionalJobStateStore"/>), keeps the clients' outbox
+/// (<see cref="IJobOutbox"/>) and the outcomes of child jobs for their parents (<see cref="IJobJoinStore"/>).
 /// </summary>
-public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore, IJobOutbox
+public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore, IJobOutbox, IJobJoinStore
 {
     // How many expired jobs a write of a finished job removes at most: more than the one it
     // adds, so the store keeps up with any steady rate of finishing jobs.
@@ -23,6 +23,7 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
     private readonly Queue<(StoredJob Stored, DateTimeOffset FinishedAt)> _finishedInOrder = new();
     private readonly Dictionary<string, (string Holder, DateTimeOffset ExpiresAt)> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _outbox = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Join> _joins = new(StringComparer.Ordinal);
     private readonly TimeProvider _clock;
 
     /// <summary>
@@ -266,6 +267,53 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
     }
 
     /// <inheritdoc />
+    public ValueTask<bool> RecordChildOutcomeAsync(string joinId, string childJobId, ChildOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(joinId);
+        ArgumentNullException.ThrowIfNull(childJobId);
+        ArgumentNullException.ThrowIfNull(outcome);
+        lock (_joins)
+        {
+            if (!_joins.TryGetValue(joinId, out var join))
+            {
+                _joins[joinId] = join = new Join();
+            }
+
+            join.Outcomes.TryAdd(childJobId, outcome);
+            join.WakeUpBy ??= childJobId;
+            return ValueTask.FromResult(join.WakeUpBy == childJobId);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyDictionary<string, ChildOutcome>> TakeChildOutcomesAsync(string joinId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(joinId);
+        lock (_joins)
+        {
+            if (!_joins.TryGetValue(joinId, out var join))
+            {
+                return ValueTask.FromResult<IReadOnlyDictionary<string, ChildOutcome>>(new Dictionary<string, ChildOutcome>());
+            }
+
+            join.WakeUpBy = null;
+            return ValueTask.FromResult<IReadOnlyDictionary<string, ChildOutcome>>(new Dictionary<string, ChildOutcome>(join.Outcomes, StringComparer.Ordinal));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DeleteJoinAsync(string joinId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(joinId);
+        lock (_joins)
+        {
+            _joins.Remove(joinId);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool> DeleteAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);
@@ -361,6 +409,14 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
     private bool IsExpired(StoredJob stored) => stored.FinishedAt is { } finishedAt && IsPast(finishedAt);
 
     private bool IsPast(DateTimeOffset finishedAt) => FinishedJobRetention is { } retention && finishedAt + retention <= _clock.GetUtcNow();
+
+    /// <summary>The outcomes of a parent's children, and the child told to wake the parent since it last took them.</summary>
+    private sealed class Join
+    {
+        public Dictionary<string, ChildOutcome> Outcomes { get; } = new(StringComparer.Ordinal);
+
+        public string? WakeUpBy { get; set; }
+    }
 
     /// <summary>A stored job, the lock of its changes, and when it finished.</summary>
     private sealed class StoredJob(Job job)

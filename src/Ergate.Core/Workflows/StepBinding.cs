@@ -35,11 +35,17 @@ internal sealed class StepBinding
     public Type? InputType { get; }
 
     /// <summary>Compiles a signature that has no <see cref="StepSignature.Problems"/>.</summary>
-    public static StepBinding Compile(StepSignature signature)
+    /// <param name="signature">The handler and its parameters.</param>
+    /// <param name="namedInputs">
+    /// For a step that takes several results (a step of a graph after several steps): each input
+    /// parameter's name and the name its value has in the step's input, an object holding each
+    /// of those results by name. Null for a step with one input.
+    /// </param>
+    public static StepBinding Compile(StepSignature signature, IReadOnlyDictionary<string, string>? namedInputs = null)
     {
         var handler = signature.Handler;
         var arguments = Expression.Parameter(typeof(StepArguments), "arguments");
-        var values = signature.Parameters.Select(p => ArgumentExpression(arguments, p));
+        var values = signature.Parameters.Select(p => ArgumentExpression(arguments, p, namedInputs));
         Expression call = handler.Target is null
             ? Expression.Call(handler.Method, values)
             : Expression.Call(Expression.Constant(handler.Target), handler.Method, values);
@@ -49,7 +55,18 @@ internal sealed class StepBinding
         return new StepBinding(invoke, signature.Parameters.Any(p => p.IsService), input.Info is null ? null : input.Type);
     }
 
-    private static Expression ArgumentExpression(ParameterExpression arguments, StepParameter parameter) => parameter.Source switch
+    private static Expression ArgumentExpression(ParameterExpression arguments, StepParameter parameter, IReadOnlyDictionary<string, string>? namedInputs)
+    {
+        Expression input = Expression.Field(arguments, nameof(StepArguments.Input));
+        if (namedInputs is not null && parameter.Source == ParameterSource.Input)
+        {
+            input = Expression.Call(typeof(JobValue), nameof(JobValue.Named), null, input, Expression.Constant(namedInputs[parameter.Info.Name!]));
+        }
+
+        return ArgumentExpression(arguments, parameter, input);
+    }
+
+    private static Expression ArgumentExpression(ParameterExpression arguments, StepParameter parameter, Expression input) => parameter.Source switch
     {
         ParameterSource.CancellationToken => Expression.Field(arguments, nameof(StepArguments.CancellationToken)),
         ParameterSource.JobContext => Expression.Field(arguments, nameof(StepArguments.Context)),
@@ -74,14 +91,14 @@ internal sealed class StepBinding
             typeof(JobValue),
             nameof(JobValue.ConvertInputOr),
             [parameter.Type],
-            Expression.Field(arguments, nameof(StepArguments.Input)),
+            input,
             DefaultValueExpression(parameter)),
-        _ when parameter.AcceptsMissingInput => Expression.Call(typeof(JobValue), nameof(JobValue.Convert), [parameter.Type], Expression.Field(arguments, nameof(StepArguments.Input))),
+        _ when parameter.AcceptsMissingInput => Expression.Call(typeof(JobValue), nameof(JobValue.Convert), [parameter.Type], input),
         _ => Expression.Call(
             typeof(JobValue),
             nameof(JobValue.ConvertInput),
             [parameter.Type],
-            Expression.Field(arguments, nameof(StepArguments.Input)),
+            input,
             Expression.Field(arguments, nameof(StepArguments.Context))),
     };
 

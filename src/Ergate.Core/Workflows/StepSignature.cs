@@ -50,10 +50,11 @@ internal sealed class StepSignature
         new(handler, [.. handler.Method.GetParameters().Select(Classify)]);
 
     /// <summary>Why the handler cannot be bound, one sentence a problem; empty when it can.</summary>
-    public IEnumerable<string> Problems()
+    /// <param name="namedInputs">True for a step that takes several results, each in a parameter of its own (a step of a graph after several steps).</param>
+    public IEnumerable<string> Problems(bool namedInputs = false)
     {
         var inputs = Parameters.Where(p => p.Source == ParameterSource.Input).ToList();
-        if (inputs.Count > 1)
+        if (inputs.Count > 1 && !namedInputs)
         {
             var names = string.Join(", ", inputs.Select(p => $"'{p.Info.Name}'"));
             yield return $"parameters {names} would all be the step's input, and a step has one input. " +

@@ -63,6 +63,26 @@ public sealed class Workflow
     }
 
     /// <summary>
+    /// For a graph workflow (<see cref="WorkflowStep.After"/>): at most this many steps of one
+    /// job run at once; 0 (the default) for no cap.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set below 0.</exception>
+    /// <exception cref="InvalidOperationException">Set after the workflow was registered.</exception>
+    public int MaxConcurrentSteps
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ThrowIfFrozen();
+            field = value;
+        }
+    }
+
+    /// <summary>True when a step runs after others (<see cref="WorkflowStep.After"/>): the steps form a graph instead of a line.</summary>
+    public bool IsGraph => _steps.Exists(step => step.RunsAfter.Count > 0);
+
+    /// <summary>
     /// Adds a step. <paramref name="handler"/> is any delegate or method, sync or async
     /// (<see cref="Task"/>, <see cref="ValueTask"/>, with or without a result). When the workflow
     /// is registered its parameters are bound: a <see cref="CancellationToken"/>, a

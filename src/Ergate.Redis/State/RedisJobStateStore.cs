@@ -14,9 +14,11 @@ namespace Ergate.Redis;
 /// job's status changes. Writes are conditional on the job's revision inside that script
 /// (<see cref="IConditionalJobStateStore"/>). Run leases (<see cref="IRunLeaseStore"/>) are one
 /// expiring key per job, taken with <c>SET NX</c> in the same round trip as the read of the state.
-/// The clients' outbox (<see cref="IJobOutbox"/>) is one sorted set of job ids.
+/// The clients' outbox (<see cref="IJobOutbox"/>) is one sorted set of job ids. A join of child
+/// jobs (<see cref="IJobJoinStore"/>) is one hash: each child's outcome under its job id, and the
+/// child told to wake the parent; it expires <see cref="JoinRetention"/> after its last change.
 /// </summary>
-public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore, IJobOutbox
+public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQuery, IJobStateCleanup, IRunLeaseStore, IJobOutbox, IJobJoinStore
 {
     // A job's member in the finished index: the id's length in bytes, a colon, the id, the
     // workflow's name (taken from its index key), so that removing it knows its workflow index.
@@ -90,6 +92,28 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
           redis.call('ZADD', KEYS[1], ARGV[2], id)
         end
         return ids
+        """;
+
+    // KEYS: join; its field '~wake-up' names the child told to wake the parent (child ids hold a '/', it does not).
+    // ARGV: child id, outcome, retention (ms). 1 when the caller wakes the parent.
+    private const string RecordChildScript = """
+        redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+        local waker = redis.call('HGET', KEYS[1], '~wake-up')
+        if not waker then
+          redis.call('HSET', KEYS[1], '~wake-up', ARGV[1])
+          waker = ARGV[1]
+        end
+        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        if waker == ARGV[1] then
+          return 1
+        end
+        return 0
+        """;
+
+    // KEYS: join. Every field and value, after clearing who wakes the parent.
+    private const string TakeChildrenScript = """
+        redis.call('HDEL', KEYS[1], '~wake-up')
+        return redis.call('HGETALL', KEYS[1])
         """;
 
     // How many finished jobs one trim script removes at most, so that Redis never blocks long.
@@ -279,6 +303,45 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
         var claimed = (RedisResult[])(await _database.ScriptEvaluateAsync(ClaimScript, [_keys.Outbox],
             [before.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), limit]).ConfigureAwait(false))!;
         return Array.ConvertAll(claimed, id => (string)id!);
+    }
+
+    /// <summary>How long a join is kept after its last change: far longer than any parent waits between two of its children finishing.</summary>
+    public static TimeSpan JoinRetention { get; } = TimeSpan.FromDays(30);
+
+    /// <inheritdoc />
+    /// <remarks>One script: <c>HSETNX</c> of the outcome, and the wake-up mark set if none is.</remarks>
+    public async ValueTask<bool> RecordChildOutcomeAsync(string joinId, string childJobId, ChildOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(joinId);
+        ArgumentNullException.ThrowIfNull(childJobId);
+        ArgumentNullException.ThrowIfNull(outcome);
+        var json = System.Text.Json.JsonSerializer.Serialize(outcome, JobSerializer.Options);
+        return (long)await _database.ScriptEvaluateAsync(
+            RecordChildScript, [_keys.Join(joinId)], [childJobId, json, (long)JoinRetention.TotalMilliseconds]).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">A stored outcome is not one.</exception>
+    public async ValueTask<IReadOnlyDictionary<string, ChildOutcome>> TakeChildOutcomesAsync(string joinId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(joinId);
+        var fields = (RedisResult[])(await _database.ScriptEvaluateAsync(TakeChildrenScript, [_keys.Join(joinId)]).ConfigureAwait(false))!;
+        var outcomes = new Dictionary<string, ChildOutcome>(fields.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < fields.Length; i += 2)
+        {
+            var childJobId = (string)fields[i]!;
+            outcomes[childJobId] = System.Text.Json.JsonSerializer.Deserialize<ChildOutcome>((string)fields[i + 1]!, JobSerializer.Options)
+                ?? throw new InvalidDataException($"The outcome of child job '{childJobId}' in join '{joinId}' is empty.");
+        }
+
+        return outcomes;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DeleteJoinAsync(string joinId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(joinId);
+        await _database.KeyDeleteAsync(_keys.Join(joinId)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -115,4 +115,25 @@ internal static partial class Log
 
     [LoggerMessage(1021, LogLevel.Information, "Stopped during start-up: a stop was requested (SIGTERM, Ctrl+C) before the worker took its first job")]
     public static partial void StoppedDuringStartup(ILogger logger);
+
+    [LoggerMessage(1046, LogLevel.Warning, "Job {JobId}: step '{Step}' failed for good; the job goes on at step '{Target}', its failure path")]
+    public static partial void StepFailedGoingOn(ILogger logger, string jobId, string step, string target, Exception exception);
+
+    [LoggerMessage(1047, LogLevel.Information, "Job {JobId}: step '{Step}' started {Started} of {Count} child jobs of workflow '{ChildWorkflow}'; the job waits for them")]
+    public static partial void ChildrenStarted(ILogger logger, string jobId, string step, int started, int count, string childWorkflow);
+
+    [LoggerMessage(1048, LogLevel.Warning, "Job {JobId}: {Failed} child job(s) of step '{Step}' ended without a result (first {ChildJobId}: {Status}); they run again in {Delay} (attempt {Attempt})")]
+    public static partial void ChildrenRerun(ILogger logger, string jobId, int failed, string step, string childJobId, JobStatus status, TimeSpan delay, int attempt);
+
+    [LoggerMessage(1049, LogLevel.Information, "A wake-up of job {JobId} found it {Status}, not waiting for child jobs: dropped")]
+    public static partial void WakeUpDropped(ILogger logger, string jobId, JobStatus? status);
+
+    [LoggerMessage(1050, LogLevel.Warning, "Removing join {JoinId} failed; it is left to expire")]
+    public static partial void JoinNotDeleted(ILogger logger, string joinId, Exception exception);
+
+    [LoggerMessage(1051, LogLevel.Critical, "Workflow '{Workflow}' runs child jobs or is a graph, which needs a state store with joins and conditional writes, but {Missing}. The worker does not start")]
+    public static partial void ChildJobsUnsupported(ILogger logger, string workflow, string missing);
+
+    [LoggerMessage(1052, LogLevel.Information, "Job {JobId}: started step(s) {Steps}, each as a job of its own ({Done} of {Total} steps done); the job waits for them")]
+    public static partial void GraphStepsStarted(ILogger logger, string jobId, string steps, int done, int total);
 }

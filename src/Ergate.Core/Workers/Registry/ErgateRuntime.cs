@@ -26,6 +26,9 @@ internal sealed class ErgateRuntime(IServiceProvider services, ILoggerFactory lo
 
     public IReadOnlyList<JobObserver> Observers => _observers;
 
+    /// <summary>Every registered workflow, each version.</summary>
+    public IEnumerable<RegisteredWorkflow> Workflows => _workflows.Values.SelectMany(versions => versions);
+
     /// <summary>The definition of <paramref name="name"/> at <paramref name="version"/>; 0 asks for the newest version registered.</summary>
     public bool TryGetWorkflow(string name, int version, out RegisteredWorkflow workflow)
     {

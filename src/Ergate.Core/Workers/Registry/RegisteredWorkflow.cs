@@ -15,12 +15,15 @@ internal sealed class RegisteredWorkflow
     private readonly FrozenDictionary<string, int> _indexByName;
     private readonly int[] _longestRemaining;
 
-    public RegisteredWorkflow(string name, int version, ImmutableArray<RegisteredStep> steps, ILogger logger)
+    public RegisteredWorkflow(string name, int version, ImmutableArray<RegisteredStep> steps, ILogger logger, GraphShape? graph = null)
     {
         Name = name;
         Version = version;
         Steps = steps;
         Logger = logger;
+        Graph = graph;
+        Dependants = [.. steps.Select(step => steps.Where(other => other.RunsAfter.Contains(step.Index)).Select(other => other.Index).ToImmutableArray())];
+        Sinks = [.. steps.Where(step => Dependants[step.Index].IsEmpty).Select(step => step.Index)];
         _indexByName = steps.ToFrozenDictionary(step => step.Name, step => step.Index, StringComparer.Ordinal);
         _longestRemaining = LongestRemaining(steps);
     }
@@ -32,7 +35,19 @@ internal sealed class RegisteredWorkflow
 
     public ImmutableArray<RegisteredStep> Steps { get; }
 
+    /// <summary>True when the workflow is a graph or a step runs child jobs: either needs a store with joins and conditional writes.</summary>
+    public bool StartsChildren => Graph is not null || Steps.Any(step => step.Children is not null);
+
     public ILogger Logger { get; }
+
+    /// <summary>How the steps of a graph workflow run; null for a workflow whose steps run one after another.</summary>
+    public GraphShape? Graph { get; }
+
+    /// <summary>For each step, the indices of the steps that run after it (in a graph).</summary>
+    public ImmutableArray<ImmutableArray<int>> Dependants { get; }
+
+    /// <summary>The steps no other step runs after: in a graph, the ones whose results make the job's result.</summary>
+    public ImmutableArray<int> Sinks { get; }
 
     /// <summary>The index of the step named <paramref name="stepName"/>, or -1: where a <see cref="StepOutcome.GoTo"/> continues.</summary>
     public int IndexOf(string stepName) => _indexByName.GetValueOrDefault(stepName, -1);
@@ -67,9 +82,18 @@ internal sealed class RegisteredWorkflow
                 longest = Math.Max(longest, remaining[target]);
             }
 
+            if (steps[i].OnFailureTarget >= 0)
+            {
+                longest = Math.Max(longest, remaining[steps[i].OnFailureTarget]);
+            }
+
             remaining[i] = 1 + longest;
         }
 
         return remaining;
     }
 }
+
+/// <summary>How the steps of a graph workflow run (<see cref="WorkflowStep.After"/>).</summary>
+/// <param name="MaxConcurrentSteps">At most this many steps of one job run at once; 0 for no cap.</param>
+internal sealed record GraphShape(int MaxConcurrentSteps);

@@ -14,6 +14,7 @@ internal sealed class WorkflowRegistration
     private readonly Workflow _workflow;
     private readonly StepSignature[] _signatures;
     private readonly Dictionary<string, int> _firstIndexByName = new(StringComparer.Ordinal);
+    private readonly GraphRegistration? _graph;
 
     public WorkflowRegistration(Workflow workflow)
     {
@@ -23,6 +24,8 @@ internal sealed class WorkflowRegistration
         {
             _firstIndexByName.TryAdd(step.Name, step.Index);
         }
+
+        _graph = workflow.IsGraph ? new GraphRegistration(workflow, _signatures, _firstIndexByName) : null;
     }
 
     /// <summary>Every problem of the definition, in its order, one sentence each; empty when it can run.</summary>
@@ -44,12 +47,12 @@ internal sealed class WorkflowRegistration
         foreach (var step in steps)
         {
             var signature = _signatures[step.Index];
-            foreach (var problem in signature.Problems())
+            foreach (var problem in signature.Problems(namedInputs: _graph is not null && step.RunsAfter.Count > 1))
             {
                 yield return $"Step '{step.Name}' cannot be bound: {problem}";
             }
 
-            foreach (var problem in JumpProblems(step))
+            foreach (var problem in _graph is null ? JumpProblems(step) : [])
             {
                 yield return problem;
             }
@@ -59,6 +62,11 @@ internal sealed class WorkflowRegistration
                 yield return $"Step '{step.Name}' asks for {ServiceCatalog.Describe(parameter)} (parameter '{parameter.Info.Name}'), " +
                     "which is not registered. Register it on builder.Services.";
             }
+        }
+
+        foreach (var problem in _graph?.Problems() ?? [])
+        {
+            yield return problem;
         }
     }
 
@@ -70,10 +78,14 @@ internal sealed class WorkflowRegistration
             _workflow.Name,
             step.Index,
             step.Name,
-            StepBinding.Compile(_signatures[step.Index]),
+            StepBinding.Compile(_signatures[step.Index], _graph?.NamedInputsOf(step)),
             step.RetryPolicy ?? _workflow.RetryPolicy,
-            [.. step.GoToTargets.Select(target => _firstIndexByName[target])]))],
-        logger);
+            [.. step.GoToTargets.Select(target => _firstIndexByName[target])],
+            step.ChildWorkflowName is { } child ? new ChildSpec(child, step.RunsChildPerItem, step.MaxConcurrentChildren) : null,
+            step.OnFailureStep is { } onFailure ? _firstIndexByName[onFailure] : -1,
+            _graph?.DependenciesOf(step) ?? []))],
+        logger,
+        _graph is null ? null : new GraphShape(_workflow.MaxConcurrentSteps));
 
     private IEnumerable<string> JumpProblems(WorkflowStep step)
     {
@@ -86,6 +98,18 @@ internal sealed class WorkflowRegistration
             else if (index <= step.Index)
             {
                 yield return $"Step '{step.Name}' declares a jump back to '{target}'; steps may only jump forward.";
+            }
+        }
+
+        if (step.OnFailureStep is { } onFailure)
+        {
+            if (!_firstIndexByName.TryGetValue(onFailure, out var index))
+            {
+                yield return $"Step '{step.Name}' goes to '{onFailure}' on failure, which is not a step of this workflow.";
+            }
+            else if (index <= step.Index)
+            {
+                yield return $"Step '{step.Name}' goes back to '{onFailure}' on failure; steps may only jump forward.";
             }
         }
     }

@@ -56,6 +56,14 @@ internal sealed class ErgateWorker(
             return;
         }
 
+        if (runtime.Workflows.FirstOrDefault(workflow => workflow.StartsChildren) is { } parent && ChildJobs.MissingCapability(store) is { } missing)
+        {
+            Log.ChildJobsUnsupported(logger, parent.Name, missing);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+            return;
+        }
+
         var signals = new WorkerSignals(stoppingToken, hardStop.Token);
         var leases = store is IRunLeaseStore leaseStore ? new RunLeaseKeeper(leaseStore, _options.RunLease, time, logger) : null;
         if (leases is null)
@@ -64,7 +72,7 @@ internal sealed class ErgateWorker(
         }
 
         using var runSlots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
-        var runner = new JobRunner(store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, time, signals, leases, runSlots, logger);
+        var runner = new JobRunner(queue, store, runtime, services.GetRequiredService<IServiceScopeFactory>(), _options, time, signals, leases, runSlots, logger);
         var stopWhenIdle = _options.StopWhenIdle || runtime.StopWhenIdle;
         Log.WorkerStarted(logger, _options.MaxConcurrency, string.Join(", ", runtime.WorkflowNames));
 

@@ -35,10 +35,15 @@ internal sealed partial class JobRunner
         await HandBackAsync(delivery, job, wakeAt - now).ConfigureAwait(false);
     }
 
-    /// <summary>True for a message that is not the timer of the job's current wait: the job waits without one, or waits no more.</summary>
+    /// <summary>
+    /// True for a message that is not the timer of the job's current signal wait: the job waits
+    /// without one, or waits no more. A child's wake-up (waiting, with no wait of its own) is never
+    /// outdated when the job waits no more: its run may have gone on past the children and
+    /// crashed, and then this message is the one that carries the job on.
+    /// </summary>
     private static bool IsOutdatedWaitMessage(Job delivered, Job stored) => stored.Status == JobStatus.Waiting
         ? stored.Wait?.TimeoutAt is null || delivered.Wait?.TimeoutAt != stored.Wait.TimeoutAt
-        : delivered.Status == JobStatus.Waiting && !ReferenceEquals(delivered, stored);
+        : delivered is { Status: JobStatus.Waiting, Wait: not null } && !ReferenceEquals(delivered, stored);
 
     /// <summary>
     /// The timeout of a wait passed without the signal: the job goes on at the wait's timeout
@@ -302,6 +307,11 @@ internal sealed partial class JobRunner
     private async ValueTask ConcludeCancelledAsync(JobDelivery delivery, Job cancelled)
     {
         Log.JobCancelled(logger, cancelled.Id, cancelled.Error?.Message ?? "no reason given");
+        if (!await NotifyParentAsync(delivery, cancelled).ConfigureAwait(false))
+        {
+            return;
+        }
+
         await CompleteAsync(delivery, cancelled).ConfigureAwait(false);
         ErgateTelemetry.JobFinished(cancelled);
         await NotifyAsync(static (o, j, _, ct) => o.OnJobCancelledAsync(j, ct), cancelled, null).ConfigureAwait(false);

@@ -31,6 +31,7 @@ namespace Ergate;
 /// only signals kept meanwhile are taken in, and the state written again.
 /// </remarks>
 internal sealed partial class JobRunner(
+    IJobQueue queue,
     IJobStateStore store,
     ErgateRuntime runtime,
     IServiceScopeFactory scopes,
@@ -43,11 +44,17 @@ internal sealed partial class JobRunner(
 {
     private const int SettleAttempts = 5;
 
+    private readonly ChildJobs _children = new(queue, store, time);
+    private readonly ErgateClient _client = new(queue, store, time);
+
     /// <summary>How long a job of a workflow version this worker lacks waits in the queue before a worker looks at it again.</summary>
     internal static readonly TimeSpan UnknownVersionDelay = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the first step of a delivery runs before the job is stored as RUNNING.</summary>
     internal static readonly TimeSpan RunningStatusDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a wake-up of a job waiting for children waits when another run holds the job (a run as short as looking at the children's outcomes).</summary>
+    internal static readonly TimeSpan WakeUpRetryDelay = TimeSpan.FromMilliseconds(200);
 
     /// <summary>How long the message of a run that faulted outside its steps waits before a worker looks at it again.</summary>
     internal static readonly TimeSpan FaultedRunDelay = TimeSpan.FromSeconds(5);
@@ -103,6 +110,15 @@ internal sealed partial class JobRunner(
 
     private async ValueTask RunLoadedAsync(JobDelivery delivery, Job delivered, Job job, bool leased)
     {
+        if (ReferenceEquals(job, delivered) && delivered.Status == JobStatus.Waiting)
+        {
+            // A wake-up or a timer of a job that is not stored (any more): nothing to resume.
+            Log.WakeUpDropped(logger, job.Id, null);
+            await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
+            await CompleteAsync(delivery, job).ConfigureAwait(false);
+            return;
+        }
+
         if (job.Status.IsFinished())
         {
             Log.AlreadyFinished(logger, job.Id, job.Status);
@@ -113,7 +129,14 @@ internal sealed partial class JobRunner(
                 return;
             }
 
-            await SettleFinishedAsync(delivery, job).ConfigureAwait(false);
+            // A child's outcome may not have reached its parent before a crash: tell it again.
+            if (!await NotifyParentAsync(delivery, job).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            // A wake-up or a timer that came after the end is no failure of its own.
+            await (delivered.Status == JobStatus.Waiting ? CompleteAsync(delivery, job) : SettleFinishedAsync(delivery, job)).ConfigureAwait(false);
             return;
         }
 
@@ -138,7 +161,26 @@ internal sealed partial class JobRunner(
             return;
         }
 
-        if (IsOutdatedWaitMessage(delivered, job))
+        if (workflow.Graph is not null && job.Parent is not { OneStep: true })
+        {
+            if (await WaitUntilDueAsync(delivery, job).ConfigureAwait(false))
+            {
+                await RunGraphAsync(delivery, job, workflow).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        StepEnd? childrenEnd = null;
+        if (WaitsForChildren(job))
+        {
+            childrenEnd = await ResumeFromChildrenAsync(delivery, job, workflow).ConfigureAwait(false);
+            if (childrenEnd is null)
+            {
+                return;
+            }
+        }
+        else if (IsOutdatedWaitMessage(delivered, job))
         {
             // A waiting job holds no message but its timeout's timer; this one is a copy, or the
             // timer of a wait that is over (the signal came): the job goes on from its own message.
@@ -167,12 +209,17 @@ internal sealed partial class JobRunner(
 
         using var activity = ErgateTelemetry.StartJob(job);
         await NotifyAsync(static (o, j, _, ct) => o.OnJobStartedAsync(j, ct), job, null).ConfigureAwait(false);
-        await RunStepsAsync(delivery, job, workflow, leased).ConfigureAwait(false);
+        await RunStepsAsync(delivery, job, workflow, leased, childrenEnd).ConfigureAwait(false);
         activity?.SetTag("ergate.job.status", job.Status.ToString());
     }
 
     /// <summary>Runs the job's steps from its current one, each in one of the worker's <see cref="ErgateOptions.MaxConcurrency"/> run slots (storing a step's result happens outside it).</summary>
-    private async ValueTask RunStepsAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, bool leased)
+    /// <param name="delivery">The delivery being run.</param>
+    /// <param name="job">The job, at the step to run.</param>
+    /// <param name="workflow">Its workflow.</param>
+    /// <param name="leased">True when the delivery holds a lease the worker renews.</param>
+    /// <param name="finished">The current step's end when it is known already (its children finished): the job goes on from it without running the step.</param>
+    private async ValueTask RunStepsAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, bool leased, StepEnd? finished = null)
     {
         // A run with leases gets a token that also fires when the delivery's or the job's lease is lost.
         using var leaseOrShutdown = leased || delivery.RunLease is not null
@@ -188,111 +235,28 @@ internal sealed partial class JobRunner(
         while (true)
         {
             var step = workflow.Steps[job.CurrentStep];
-            arguments.Context.StepName = step.Name;
-            arguments.Input = job.StepsCompleted == 0 ? job.InitialInput : job.LastReturnValue;
-
-            if (!await TakeRunSlotAsync(delivery, job).ConfigureAwait(false))
-            {
-                return;
-            }
-
             object? result;
-            try
-            {
-                try
-                {
-                    result = firstStep
-                        ? await InvokeFirstStepAsync(delivery, job, step, arguments).ConfigureAwait(false)
-                        : await InvokeAsync(step, arguments).ConfigureAwait(false);
-                }
-                finally
-                {
-                    runSlots.Release();
-                }
-
-                firstStep = false;
-            }
-            catch (OperationCanceledException) when (delivery.IsLeaseLost)
-            {
-                // Checkpoint 4: the job is another worker's now.
-                Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
-                await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
-                return;
-            }
-            catch (OperationCanceledException) when (delivery.RunLease?.IsLost == true)
-            {
-                Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
-                if (!await TryConcludeCancelledAsync(delivery, job.Id).ConfigureAwait(false))
-                {
-                    await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
-                }
-
-                return;
-            }
-            catch (OperationCanceledException) when (signals.HardStop.IsCancellationRequested)
-            {
-                Log.StepCancelledAtShutdown(logger, job.Id, step.Name);
-                await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex)
-            {
-                await HandleStepErrorAsync(delivery, job, workflow, step, ex).ConfigureAwait(false);
-                return;
-            }
-
             int next;
-            if (result is StepOutcome outcome)
+            var childrenDone = false;
+            if (finished is { } end)
             {
-                var handedOn = outcome.Value;
-                switch (outcome.Kind)
-                {
-                    case StepOutcomeKind.Abort:
-                        await AbortAsync(delivery, job, step, outcome.Message!).ConfigureAwait(false);
-                        return;
-                    case StepOutcomeKind.Next:
-                        next = step.Index + 1;
-                        break;
-                    case StepOutcomeKind.GoToEnd:
-                        next = workflow.Steps.Length;
-                        break;
-                    case StepOutcomeKind.Sleep:
-                        await SleepAsync(delivery, job, workflow, step, outcome).ConfigureAwait(false);
-                        return;
-                    case StepOutcomeKind.WaitForSignal:
-                        if (await FailedAsLastStepAsync(delivery, job, workflow, step, "wait for a signal").ConfigureAwait(false))
-                        {
-                            return;
-                        }
-
-                        // A signal sent before the job waits is consumed at once, stored with this step's result.
-                        if (!TryTakeSignal(job, outcome.SignalName!, out handedOn))
-                        {
-                            await WaitForSignalAsync(delivery, job, workflow, step, outcome).ConfigureAwait(false);
-                            return;
-                        }
-
-                        next = step.Index + 1;
-                        break;
-                    default:
-                        next = workflow.IndexOf(outcome.TargetStep!);
-                        if (next <= step.Index)
-                        {
-                            var error = new InvalidOperationException(next < 0
-                                ? $"Step '{step.Name}' went to '{outcome.TargetStep}', which is not a step of workflow '{workflow.Name}'."
-                                : $"Step '{step.Name}' went back to '{outcome.TargetStep}'; steps may only jump forward.");
-                            await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
-                            return;
-                        }
-
-                        break;
-                }
-
-                result = handedOn;
+                (result, next, finished, childrenDone) = (end.Result, end.Next, null, true);
             }
             else
             {
-                next = step.Index + 1;
+                var ran = await RunStepAsync(delivery, job, workflow, step, arguments, firstStep).ConfigureAwait(false);
+                if (ran is not { } stepEnd)
+                {
+                    return;
+                }
+
+                (result, next, firstStep) = (stepEnd.Result, stepEnd.Next, false);
+            }
+
+            if (job.Parent is { OneStep: true })
+            {
+                // A step of a graph runs as a job of its own, which ends with the step.
+                next = workflow.Steps.Length;
             }
 
             AdvanceTo(job, workflow, next, result);
@@ -310,16 +274,16 @@ internal sealed partial class JobRunner(
                 return;
             }
 
+            if (childrenDone)
+            {
+                await ForgetJoinAsync(ChildJobs.JoinIdOf(job.Id, step.Name)).ConfigureAwait(false);
+            }
+
             ErgateTelemetry.StepCompleted(job.WorkflowName);
             await NotifyAsync(static (o, j, s, ct) => o.OnStepCompletedAsync(j, (string)s!, ct), job, step.Name).ConfigureAwait(false);
             if (completed)
             {
-                ErgateTelemetry.JobFinished(job);
-
-                // Checkpoint 3: settled only after the state it reflects is stored (here and in every settle below).
-                await CompleteAsync(delivery, job).ConfigureAwait(false);
-                Log.JobCompleted(logger, job.Id);
-                await NotifyAsync(static (o, j, _, ct) => o.OnJobCompletedAsync(j, ct), job, null).ConfigureAwait(false);
+                await ConcludeCompletedAsync(delivery, job).ConfigureAwait(false);
                 return;
             }
 
@@ -330,6 +294,158 @@ internal sealed partial class JobRunner(
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// A job stored COMPLETED: tells its parent, if it has one, then settles its message
+    /// (checkpoint 3: settled only after the state it reflects is stored, here and in every
+    /// settle below) and tells the observers.
+    /// </summary>
+    private async ValueTask ConcludeCompletedAsync(JobDelivery delivery, Job job)
+    {
+        ErgateTelemetry.JobFinished(job);
+        if (!await NotifyParentAsync(delivery, job).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await CompleteAsync(delivery, job).ConfigureAwait(false);
+        Log.JobCompleted(logger, job.Id);
+        await NotifyAsync(static (o, j, _, ct) => o.OnJobCompletedAsync(j, ct), job, null).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs the job's current step in one of the worker's run slots and works out where the job
+    /// goes on: the step's result and the next step, or, for a step that runs child jobs, starts
+    /// them (and the job waits). Null when the run ends here (the step failed, aborted, slept,
+    /// waits, or the job was handed back).
+    /// </summary>
+    private async ValueTask<StepEnd?> RunStepAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepArguments arguments, bool firstStep)
+    {
+        arguments.Context.StepName = step.Name;
+        arguments.Input = job.StepsCompleted == 0 ? job.InitialInput : job.LastReturnValue;
+        if (!await TakeRunSlotAsync(delivery, job).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        object? result;
+        try
+        {
+            try
+            {
+                result = firstStep
+                    ? await InvokeFirstStepAsync(delivery, job, step, arguments).ConfigureAwait(false)
+                    : await InvokeAsync(step, arguments).ConfigureAwait(false);
+            }
+            finally
+            {
+                runSlots.Release();
+            }
+
+        }
+        catch (OperationCanceledException) when (delivery.IsLeaseLost)
+        {
+            // Checkpoint 4: the job is another worker's now.
+            Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
+            await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (delivery.RunLease?.IsLost == true)
+        {
+            Log.StepCancelledLeaseLost(logger, job.Id, step.Name);
+            if (!await TryConcludeCancelledAsync(delivery, job.Id).ConfigureAwait(false))
+            {
+                await HandBackAsync(delivery, job, leases!.Duration).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+        catch (OperationCanceledException) when (signals.HardStop.IsCancellationRequested)
+        {
+            Log.StepCancelledAtShutdown(logger, job.Id, step.Name);
+            await HandBackAsync(delivery, job, TimeSpan.Zero).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return await HandleStepErrorAsync(delivery, job, workflow, step, ex).ConfigureAwait(false);
+        }
+
+        int next;
+        if (result is StepOutcome outcome)
+        {
+            var handedOn = outcome.Value;
+            if (job.Parent is { OneStep: true } && outcome.Kind is StepOutcomeKind.GoTo or StepOutcomeKind.Sleep or StepOutcomeKind.WaitForSignal)
+            {
+                var error = new InvalidOperationException($"Step '{step.Name}' of graph workflow '{workflow.Name}' returned {outcome.Kind}: a step of a graph runs when the steps it runs after complete, and cannot jump, sleep or wait for a signal.");
+                await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
+                return null;
+            }
+
+            if (step.Children is not null && outcome.Kind is StepOutcomeKind.Sleep or StepOutcomeKind.WaitForSignal)
+            {
+                var error = new InvalidOperationException($"Step '{step.Name}' runs child jobs on its result, so it cannot sleep or wait for a signal; let the step after it do that.");
+                await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
+                return null;
+            }
+
+            switch (outcome.Kind)
+            {
+                case StepOutcomeKind.Abort:
+                    await AbortAsync(delivery, job, step, outcome.Message!).ConfigureAwait(false);
+                    return null;
+                case StepOutcomeKind.Next:
+                    next = step.Index + 1;
+                    break;
+                case StepOutcomeKind.GoToEnd:
+                    next = workflow.Steps.Length;
+                    break;
+                case StepOutcomeKind.Sleep:
+                    await SleepAsync(delivery, job, workflow, step, outcome).ConfigureAwait(false);
+                    return null;
+                case StepOutcomeKind.WaitForSignal:
+                    if (await FailedAsLastStepAsync(delivery, job, workflow, step, "wait for a signal").ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
+                    // A signal sent before the job waits is consumed at once, stored with this step's result.
+                    if (!TryTakeSignal(job, outcome.SignalName!, out handedOn))
+                    {
+                        await WaitForSignalAsync(delivery, job, workflow, step, outcome).ConfigureAwait(false);
+                        return null;
+                    }
+
+                    next = step.Index + 1;
+                    break;
+                default:
+                    next = workflow.IndexOf(outcome.TargetStep!);
+                    if (next <= step.Index)
+                    {
+                        var error = new InvalidOperationException(next < 0
+                            ? $"Step '{step.Name}' went to '{outcome.TargetStep}', which is not a step of workflow '{workflow.Name}'."
+                            : $"Step '{step.Name}' went back to '{outcome.TargetStep}'; steps may only jump forward.");
+                        await FailAsync(delivery, job, step.Name, error, error.Message).ConfigureAwait(false);
+                        return null;
+                    }
+
+                    break;
+            }
+
+            result = handedOn;
+        }
+        else
+        {
+            next = step.Index + 1;
+        }
+
+        if (step.Children is { } children && next == step.Index + 1)
+        {
+            return await StartChildrenAsync(delivery, job, step, children, result).ConfigureAwait(false);
+        }
+
+        return new StepEnd(result, next);
     }
 
     /// <summary>A step finished: the job goes on at step <paramref name="next"/> with <paramref name="result"/> as its input.</summary>
@@ -454,15 +570,17 @@ internal sealed partial class JobRunner(
         }
     }
 
-    private async ValueTask HandleStepErrorAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, Exception exception)
+    /// <summary>
+    /// A step threw: the job is stored for a retry by the step's policy, or, when the policy gives
+    /// up, goes on at the step's <see cref="WorkflowStep.OnFailureGoTo"/> target (returned, with
+    /// the error as its input) or fails.
+    /// </summary>
+    private async ValueTask<StepEnd?> HandleStepErrorAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, Exception exception)
     {
         var policy = workflow.RetryPolicyOf(step, options.DefaultRetryPolicy);
         if (exception is StepInputMissingException || !policy.AllowsRetry(job.Attempt, exception))
         {
-            Log.StepFailed(logger, job.Id, step.Name, job.Attempt, exception);
-            var reason = $"Step '{step.Name}' failed on attempt {job.Attempt}: {exception.GetType().FullName}: {exception.Message}";
-            await FailAsync(delivery, job, step.Name, exception, reason).ConfigureAwait(false);
-            return;
+            return await FailStepAsync(delivery, job, workflow, step, exception).ConfigureAwait(false);
         }
 
         var delay = policy.DelayAfter(job.Attempt);
@@ -478,6 +596,23 @@ internal sealed partial class JobRunner(
         {
             await HandBackAsync(delivery, job, delay).ConfigureAwait(false);
         }
+
+        return null;
+    }
+
+    /// <summary>A step failed for good: the job goes on at the step's <see cref="WorkflowStep.OnFailureGoTo"/> target with the error as its input (returned), or fails.</summary>
+    private async ValueTask<StepEnd?> FailStepAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, Exception exception)
+    {
+        if (step.OnFailureTarget >= 0)
+        {
+            Log.StepFailedGoingOn(logger, job.Id, step.Name, workflow.Steps[step.OnFailureTarget].Name, exception);
+            return new StepEnd(JobError.FromException(step.Name, exception, time.GetUtcNow()), step.OnFailureTarget);
+        }
+
+        Log.StepFailed(logger, job.Id, step.Name, job.Attempt, exception);
+        var reason = $"Step '{step.Name}' failed on attempt {job.Attempt}: {exception.GetType().FullName}: {exception.Message}";
+        await FailAsync(delivery, job, step.Name, exception, reason).ConfigureAwait(false);
+        return null;
     }
 
     private async ValueTask AbortAsync(JobDelivery delivery, Job job, RegisteredStep step, string message)
@@ -487,7 +622,7 @@ internal sealed partial class JobRunner(
         job.Status = JobStatus.Aborted;
         job.Error = new JobError(step.Name, message, null, null, now);
         job.UpdatedAt = now;
-        if (await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
+        if (await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false) && await NotifyParentAsync(delivery, job).ConfigureAwait(false))
         {
             await CompleteAsync(delivery, job).ConfigureAwait(false);
             ErgateTelemetry.JobFinished(job);
@@ -495,19 +630,26 @@ internal sealed partial class JobRunner(
         }
     }
 
-    /// <summary>Stores the job as failed, then dead-letters its message with the reason.</summary>
-    private async ValueTask FailAsync(JobDelivery delivery, Job job, string? stepName, Exception? exception, string reason)
+    /// <summary>Stores the job as failed, then dead-letters its message with the reason; false when the failed state could not be stored (the job was handed back).</summary>
+    private async ValueTask<bool> FailAsync(JobDelivery delivery, Job job, string? stepName, Exception? exception, string reason)
     {
         var now = time.GetUtcNow();
         job.Status = JobStatus.Failed;
         job.Error = exception is null ? new JobError(stepName, reason, null, null, now) : JobError.FromException(stepName, exception, now);
         job.UpdatedAt = now;
-        if (await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
+        if (!await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (await NotifyParentAsync(delivery, job).ConfigureAwait(false))
         {
             await DeadLetterAsync(delivery, job, reason).ConfigureAwait(false);
             ErgateTelemetry.JobFinished(job);
             await NotifyAsync(static (o, j, e, ct) => o.OnJobFailedAsync(j, (Exception?)e, ct), job, exception).ConfigureAwait(false);
         }
+
+        return true;
     }
 
     private ValueTask SettleFinishedAsync(JobDelivery delivery, Job job) => job.Status == JobStatus.Failed
@@ -556,8 +698,12 @@ internal sealed partial class JobRunner(
         }
         else if (!lease.Taken && !job.Status.IsFinished())
         {
-            // Back when the lease runs out: after a second at least, but never later than a whole lease (which may be shorter).
-            var delay = TimeSpan.FromTicks(Math.Min(Math.Max(lease.ExpiresIn.Ticks, TimeSpan.TicksPerSecond), leases!.Duration.Ticks));
+            // Back when the lease runs out: after a second at least, but never later than a whole
+            // lease (which may be shorter). A job waiting for children is held only by a short
+            // run that looks at its children's outcomes: a wake-up comes back at once after it.
+            var delay = WaitsForChildren(job)
+                ? WakeUpRetryDelay
+                : TimeSpan.FromTicks(Math.Min(Math.Max(lease.ExpiresIn.Ticks, TimeSpan.TicksPerSecond), leases!.Duration.Ticks));
             Log.HeldElsewhere(logger, job.Id, lease.Holder, delay);
             await HandBackAsync(delivery, delivered, delay).ConfigureAwait(false);
             return null;
