@@ -31,7 +31,7 @@ internal static class Pipeline
         photo.Step("measure", async (Image image, CancellationToken cancellationToken) =>
         {
             await WorkAsync(worker, "measure", image.Url, cancellationToken);
-            return new Histogram(image.Url, Brightness: image.Bytes % 100);
+            return new Histogram(image.Url, Brightness: image.Url.Sum(c => c) % 256);
         }).After("fetch");
         photo.Step("combine", (Thumbnail resize, Blurred blur, Histogram measure) =>
             new PhotoReport(resize.Url, resize.Bytes, blur.Radius, measure.Brightness))

@@ -16,8 +16,9 @@ switch (mode)
     {
         var queue = new InMemoryJobQueue();
         var store = new InMemoryJobStateStore();
-        await using var first = NewApp(args, "worker-1", builder => builder.UseQueue(queue).UseStateStore(store));
-        await using var second = NewApp(args, "worker-2", builder => builder.UseQueue(queue).UseStateStore(store));
+        // Two steps at once per worker, so that the work visibly spreads over both.
+        await using var first = NewApp(args, "worker-1", builder => builder.UseQueue(queue).UseStateStore(store).Configure(o => o.MaxConcurrency = 2));
+        await using var second = NewApp(args, "worker-2", builder => builder.UseQueue(queue).UseStateStore(store).Configure(o => o.MaxConcurrency = 2));
         using var stop = new CancellationTokenSource();
         var workers = Task.WhenAll(first.RunAsync(stop.Token), second.RunAsync(stop.Token));
 

@@ -8,7 +8,7 @@ namespace Ergate.Tests.Contracts;
 /// read back as recorded; exactly one recorder is told to wake the parent until the parent takes
 /// the outcomes, and that recorder is told again when it records again; taking clears the mark so
 /// the next recorder wakes the parent; many children recording at once are all kept with one
-/// waker; a deleted join is empty.
+/// waker; counting gives the outcomes and the failures; a deleted join is empty.
 /// </summary>
 /// <param name="factory">Makes the stores under test.</param>
 public abstract class JobJoinStoreContract(JobStateStoreFactory factory) : StoreContractBase(factory)
@@ -67,6 +67,23 @@ public abstract class JobJoinStoreContract(JobStateStoreFactory factory) : Store
 
         Assert.Equal(1, wakers);
         Assert.Equal(200, (await Joins.TakeChildOutcomesAsync("many/s")).Count);
+    }
+
+    /// <summary>Counting gives the outcomes recorded and those not completed (each child once), and clears the wake-up mark as taking does.</summary>
+    [Fact]
+    public async Task Counting_gives_the_outcomes_and_the_failures_and_clears_the_wake_up_mark()
+    {
+        Assert.Equal(default, await Joins.CountChildOutcomesAsync("none/s"));
+        var failed = new ChildOutcome(JobStatus.Failed, null, new JobError("check", "bad", null, null, T0), T0);
+        Assert.True(await Joins.RecordChildOutcomeAsync("c/s", "c/s/0", Outcome()));
+        await Joins.RecordChildOutcomeAsync("c/s", "c/s/1", failed);
+        await Joins.RecordChildOutcomeAsync("c/s", "c/s/1", failed);
+        await Joins.RecordChildOutcomeAsync("c/s", "c/s/2", new ChildOutcome(JobStatus.Cancelled, null, null, T0));
+
+        Assert.Equal(new ChildOutcomeCount(3, 2), await Joins.CountChildOutcomesAsync("c/s"));
+        Assert.True(await Joins.RecordChildOutcomeAsync("c/s", "c/s/3", Outcome()));
+        Assert.Equal(new ChildOutcomeCount(4, 2), await Joins.CountChildOutcomesAsync("c/s"));
+        Assert.Equal(4, (await Joins.TakeChildOutcomesAsync("c/s")).Count);
     }
 
     /// <summary>A deleted join is empty, and other joins are untouched.</summary>

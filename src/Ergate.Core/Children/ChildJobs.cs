@@ -38,11 +38,12 @@ internal sealed class ChildJobs(IJobQueue queue, IJobStateStore store, TimeProvi
     /// Stores one child of <paramref name="parent"/> for each of <paramref name="items"/>, with
     /// <paramref name="inputOf"/>(item) as its input, not enqueued yet (QUEUED, or SCHEDULED until
     /// <paramref name="startAt"/>), unless a job is stored under its id already (the parent was
-    /// delivered again): that one stays as it is.
+    /// delivered again): that one stays as it is. The children <paramref name="starts"/> picks are
+    /// put in the outbox after they are stored, before the parent stores that it started them.
     /// </summary>
     /// <returns>Each item's child as stored, in the order of <paramref name="items"/>.</returns>
     public async Task<IReadOnlyList<Job>> CreateAsync(
-        Job parent, JobChildren children, IReadOnlyList<int> items, Func<int, object?> inputOf, DateTimeOffset? startAt, CancellationToken cancellationToken)
+        Job parent, JobChildren children, IReadOnlyList<int> items, Func<int, object?> inputOf, DateTimeOffset? startAt, Func<int, bool> starts, CancellationToken cancellationToken)
     {
         var created = new Job[items.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), Options(cancellationToken), async (i, ct) =>
@@ -60,6 +61,10 @@ internal sealed class ChildJobs(IJobQueue queue, IJobStateStore store, TimeProvi
             };
 
             created[i] = await CreateOrReadAsync(child, ct).ConfigureAwait(false);
+            if (_outbox is not null && starts(item))
+            {
+                await _outbox.AddToOutboxAsync(child.Id, now, ct).ConfigureAwait(false);
+            }
         }).ConfigureAwait(false);
         return created;
     }

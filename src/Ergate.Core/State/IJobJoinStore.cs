@@ -31,9 +31,22 @@ public interface IJobJoinStore
     /// <summary>Reads every outcome recorded in join <paramref name="joinId"/>, by child job id, and clears its wake-up mark in the same atomic step (the parent is reading).</summary>
     ValueTask<IReadOnlyDictionary<string, ChildOutcome>> TakeChildOutcomesAsync(string joinId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Counts the outcomes recorded in join <paramref name="joinId"/>, and those of them that are
+    /// not <see cref="JobStatus.Completed"/>, and clears its wake-up mark in the same atomic step:
+    /// a parent that only needs to know whether all its children finished, or one failed, reads
+    /// two numbers instead of every result.
+    /// </summary>
+    ValueTask<ChildOutcomeCount> CountChildOutcomesAsync(string joinId, CancellationToken cancellationToken = default);
+
     /// <summary>Removes join <paramref name="joinId"/>: its parent has moved on.</summary>
     ValueTask DeleteJoinAsync(string joinId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>How many children of a join recorded an outcome (<see cref="IJobJoinStore.CountChildOutcomesAsync"/>).</summary>
+/// <param name="Recorded">Outcomes recorded.</param>
+/// <param name="NotCompleted">Of those, the ones not <see cref="JobStatus.Completed"/>.</param>
+public readonly record struct ChildOutcomeCount(int Recorded, int NotCompleted);
 
 /// <summary>How a child job ended, as its parent reads it (<see cref="IJobJoinStore"/>).</summary>
 /// <param name="Status">Completed, failed, aborted or cancelled.</param>

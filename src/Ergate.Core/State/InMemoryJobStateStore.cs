@@ -302,6 +302,22 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
     }
 
     /// <inheritdoc />
+    public ValueTask<ChildOutcomeCount> CountChildOutcomesAsync(string joinId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(joinId);
+        lock (_joins)
+        {
+            if (!_joins.TryGetValue(joinId, out var join))
+            {
+                return ValueTask.FromResult(default(ChildOutcomeCount));
+            }
+
+            join.WakeUpBy = null;
+            return ValueTask.FromResult(new ChildOutcomeCount(join.Outcomes.Count, join.Outcomes.Values.Count(outcome => outcome.Status != JobStatus.Completed)));
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask DeleteJoinAsync(string joinId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(joinId);

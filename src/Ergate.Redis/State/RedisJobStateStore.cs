@@ -94,10 +94,13 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
         return ids
         """;
 
-    // KEYS: join; its field '~wake-up' names the child told to wake the parent (child ids hold a '/', it does not).
-    // ARGV: child id, outcome, retention (ms). 1 when the caller wakes the parent.
+    // KEYS: join; its field '~wake-up' names the child told to wake the parent, and '~failed' counts
+    // the outcomes not completed (child ids hold a '/', these do not).
+    // ARGV: child id, outcome, retention (ms), 1 when the outcome is not completed. 1 when the caller wakes the parent.
     private const string RecordChildScript = """
-        redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+        if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 and ARGV[4] == '1' then
+          redis.call('HINCRBY', KEYS[1], '~failed', 1)
+        end
         local waker = redis.call('HGET', KEYS[1], '~wake-up')
         if not waker then
           redis.call('HSET', KEYS[1], '~wake-up', ARGV[1])
@@ -114,6 +117,17 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
     private const string TakeChildrenScript = """
         redis.call('HDEL', KEYS[1], '~wake-up')
         return redis.call('HGETALL', KEYS[1])
+        """;
+
+    // KEYS: join. The outcomes recorded and those not completed, after clearing who wakes the parent.
+    private const string CountChildrenScript = """
+        redis.call('HDEL', KEYS[1], '~wake-up')
+        local failed = tonumber(redis.call('HGET', KEYS[1], '~failed') or '0')
+        local recorded = redis.call('HLEN', KEYS[1])
+        if failed > 0 then
+          recorded = recorded - 1
+        end
+        return { recorded, failed }
         """;
 
     // How many finished jobs one trim script removes at most, so that Redis never blocks long.
@@ -317,7 +331,7 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
         ArgumentNullException.ThrowIfNull(outcome);
         var json = System.Text.Json.JsonSerializer.Serialize(outcome, JobSerializer.Options);
         return (long)await _database.ScriptEvaluateAsync(
-            RecordChildScript, [_keys.Join(joinId)], [childJobId, json, (long)JoinRetention.TotalMilliseconds]).ConfigureAwait(false) == 1;
+            RecordChildScript, [_keys.Join(joinId)], [childJobId, json, (long)JoinRetention.TotalMilliseconds, outcome.Status == JobStatus.Completed ? 0 : 1]).ConfigureAwait(false) == 1;
     }
 
     /// <inheritdoc />
@@ -330,11 +344,25 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
         for (var i = 0; i + 1 < fields.Length; i += 2)
         {
             var childJobId = (string)fields[i]!;
+            if (childJobId == "~failed")
+            {
+                continue;
+            }
+
             outcomes[childJobId] = System.Text.Json.JsonSerializer.Deserialize<ChildOutcome>((string)fields[i + 1]!, JobSerializer.Options)
                 ?? throw new InvalidDataException($"The outcome of child job '{childJobId}' in join '{joinId}' is empty.");
         }
 
         return outcomes;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One script: <c>HLEN</c> and the count of outcomes not completed, kept by the script that records them.</remarks>
+    public async ValueTask<ChildOutcomeCount> CountChildOutcomesAsync(string joinId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(joinId);
+        var counts = (RedisResult[])(await _database.ScriptEvaluateAsync(CountChildrenScript, [_keys.Join(joinId)]).ConfigureAwait(false))!;
+        return new ChildOutcomeCount((int)counts[0], (int)counts[1]);
     }
 
     /// <inheritdoc />

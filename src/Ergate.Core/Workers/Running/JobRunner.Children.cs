@@ -51,9 +51,8 @@ internal sealed partial class JobRunner
 
         var started = spec.MaxConcurrency == 0 ? inputs.Count : Math.Min(spec.MaxConcurrency, inputs.Count);
         var children = new JobChildren(step.Name, spec.WorkflowName, inputs.Count, started, spec.MaxConcurrency, spec.PerItem);
-        var created = await _children.CreateAsync(job, children, [.. Enumerable.Range(0, inputs.Count)], item => inputs[item], startAt: null, signals.HardStop).ConfigureAwait(false);
+        var created = await _children.CreateAsync(job, children, [.. Enumerable.Range(0, inputs.Count)], item => inputs[item], startAt: null, starts: item => item < started, signals.HardStop).ConfigureAwait(false);
         var starting = created.Take(started).ToList();
-        await _children.AddToOutboxAsync(starting, signals.HardStop).ConfigureAwait(false);
 
         job.Status = JobStatus.Waiting;
         job.RequestedStartTime = null;
@@ -80,8 +79,9 @@ internal sealed partial class JobRunner
             return false;
         }
 
-        await _children.EnqueueAsync(starting, signals.HardStop).ConfigureAwait(false);
+        // This run stores nothing more: the children's wake-ups need not wait for its lease.
         await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
+        await _children.EnqueueAsync(starting, signals.HardStop).ConfigureAwait(false);
         await CompleteAsync(delivery, job).ConfigureAwait(false);
         return true;
     }
@@ -101,7 +101,18 @@ internal sealed partial class JobRunner
     {
         var step = workflow.Steps[job.CurrentStep];
         var children = job.Children!;
-        var outcomes = await Joins.TakeChildOutcomesAsync(ChildJobs.JoinIdOf(job.Id, children.StepName), signals.HardStop).ConfigureAwait(false);
+        var joinId = ChildJobs.JoinIdOf(job.Id, children.StepName);
+
+        // Two numbers first: every result is read only once all started children finished or one failed.
+        var rerun = children.Reruns?.Values.Sum() ?? 0; // each child run again left one failed outcome
+        var count = await Joins.CountChildOutcomesAsync(joinId, signals.HardStop).ConfigureAwait(false);
+        if (count.NotCompleted <= rerun && count.Recorded - rerun < children.Started)
+        {
+            await StartMoreChildrenAsync(delivery, job, children, finished: count.Recorded - rerun).ConfigureAwait(false);
+            return null;
+        }
+
+        var outcomes = await Joins.TakeChildOutcomesAsync(joinId, signals.HardStop).ConfigureAwait(false);
         var results = new object?[children.Count];
         var failed = new List<int>();
         var finished = 0;
@@ -128,6 +139,13 @@ internal sealed partial class JobRunner
             return new StepEnd(children.ForEach ? JsonSerializer.SerializeToElement(results, JobSerializer.Options) : results[0], step.Index + 1);
         }
 
+        await StartMoreChildrenAsync(delivery, job, children, finished).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>With <paramref name="finished"/> of the started children finished, starts as many more as the cap allows, and waits on.</summary>
+    private async ValueTask StartMoreChildrenAsync(JobDelivery delivery, Job job, JobChildren children, int finished)
+    {
         var more = children.MaxConcurrency == 0 ? 0 : Math.Min(children.MaxConcurrency - (children.Started - finished), children.Count - children.Started);
         if (more > 0)
         {
@@ -135,12 +153,11 @@ internal sealed partial class JobRunner
             var starting = read.OfType<Job>().ToList();
             await _children.AddToOutboxAsync(starting, signals.HardStop).ConfigureAwait(false);
             await WaitForChildrenAsync(delivery, job, children with { Started = children.Started + more }, starting).ConfigureAwait(false);
-            return null;
+            return;
         }
 
         await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
         await CompleteAsync(delivery, job).ConfigureAwait(false);
-        return null;
     }
 
     /// <summary>
@@ -169,13 +186,12 @@ internal sealed partial class JobRunner
                 reruns[item] = reruns.GetValueOrDefault(item) + 1;
             }
 
-            var rerun = children with { Reruns = reruns };
+            var again = children with { Reruns = reruns };
             var inputs = failed.Zip(previous).ToDictionary(pair => pair.First, pair => (object?)pair.Second?.InitialInput);
-            var created = await _children.CreateAsync(job, rerun, failed, item => inputs[item], now + delay, signals.HardStop).ConfigureAwait(false);
-            await _children.AddToOutboxAsync(created, signals.HardStop).ConfigureAwait(false);
+            var created = await _children.CreateAsync(job, again, failed, item => inputs[item], now + delay, starts: _ => true, signals.HardStop).ConfigureAwait(false);
             job.Attempt++;
             job.Error = JobError.FromException(step.Name, exception, now);
-            await WaitForChildrenAsync(delivery, job, rerun, created).ConfigureAwait(false);
+            await WaitForChildrenAsync(delivery, job, again, created).ConfigureAwait(false);
             return null;
         }
 

@@ -68,9 +68,9 @@ internal sealed partial class JobRunner
             return;
         }
 
+        await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
         await _children.EnqueueAsync(stepJobs, signals.HardStop).ConfigureAwait(false);
         Log.GraphStepsStarted(logger, job.Id, string.Join(", ", launch.Select(index => steps[index].Name)), done, steps.Length);
-        await ReleaseRunLeaseAsync(delivery).ConfigureAwait(false);
         await CompleteAsync(delivery, job).ConfigureAwait(false);
     }
 

@@ -53,8 +53,14 @@ internal sealed partial class JobRunner(
     /// <summary>How long the first step of a delivery runs before the job is stored as RUNNING.</summary>
     internal static readonly TimeSpan RunningStatusDelay = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How long a wake-up of a job waiting for children waits when another run holds the job (a run as short as looking at the children's outcomes).</summary>
+    /// <summary>How long a wake-up of a job waiting for children goes back to the queue for when another run still holds the job after <see cref="WakeUpLeaseTries"/> tries.</summary>
     internal static readonly TimeSpan WakeUpRetryDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a wake-up pauses between its tries to take the lease of a job waiting for children.</summary>
+    private static readonly TimeSpan WakeUpLeasePause = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>How many times a wake-up tries again to take the lease of a job waiting for children before it goes back to the queue.</summary>
+    private const int WakeUpLeaseTries = 20;
 
     /// <summary>How long the message of a run that faulted outside its steps waits before a worker looks at it again.</summary>
     internal static readonly TimeSpan FaultedRunDelay = TimeSpan.FromSeconds(5);
@@ -684,6 +690,14 @@ internal sealed partial class JobRunner(
             lease = box.Value!;
         }
 
+        // A job waiting for children is held only by a run as short as looking at their
+        // outcomes: a wake-up waits that out here rather than going back to the queue.
+        for (var tries = 0; !lease.Taken && lease.StoredJob is { } waiting && WaitsForChildren(waiting) && tries < WakeUpLeaseTries; tries++)
+        {
+            await Task.Delay(WakeUpLeasePause, time, signals.HardStop).ConfigureAwait(false);
+            lease = await ReadAsync(delivered.Id, holder, signals.HardStop).ConfigureAwait(false);
+        }
+
         var job = lease.StoredJob;
         if (job is null)
         {
@@ -699,8 +713,8 @@ internal sealed partial class JobRunner(
         else if (!lease.Taken && !job.Status.IsFinished())
         {
             // Back when the lease runs out: after a second at least, but never later than a whole
-            // lease (which may be shorter). A job waiting for children is held only by a short
-            // run that looks at its children's outcomes: a wake-up comes back at once after it.
+            // lease (which may be shorter); a job waiting for children after a short while (its
+            // holder is slow or dead: a dead one's lease runs out meanwhile).
             var delay = WaitsForChildren(job)
                 ? WakeUpRetryDelay
                 : TimeSpan.FromTicks(Math.Min(Math.Max(lease.ExpiresIn.Ticks, TimeSpan.TicksPerSecond), leases!.Duration.Ticks));
