@@ -9,7 +9,7 @@
 //                its own, timed until its last step starts;
 //   line         one job of 50 no-op steps run one after another, timed until its last step starts.
 //
-//   dotnet run -c Release --project benchmarks/Ergate.Benchmarks.FanOut -- [children, default 1000] [rounds, default 3]
+//   dotnet run -c Release --project benchmarks/Ergate.Benchmarks.FanOut -- [children, default 1000] [rounds, default 9]
 using System.Diagnostics;
 using System.Globalization;
 using Ergate;
@@ -18,7 +18,7 @@ using Ergate.Tests.Servers;
 using Microsoft.Extensions.Logging;
 
 var children = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
-var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 9;
 await using var redis = await RedisServer.StartAsync(allowExternal: false);
 var results = new Dictionary<string, List<TimeSpan>>();
 for (var round = 1; round <= rounds; round++)

@@ -16,7 +16,7 @@ namespace Ergate;
 internal sealed class ChildJobs(IJobQueue queue, IJobStateStore store, TimeProvider time)
 {
     /// <summary>How many children are stored, enqueued or read at once.</summary>
-    private const int InFlight = 64;
+    private const int InFlight = 256;
 
     private readonly IJobOutbox? _outbox = store as IJobOutbox;
 
