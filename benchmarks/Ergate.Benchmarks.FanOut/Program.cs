@@ -38,7 +38,7 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{children:N0} ch
 Console.WriteLine();
 Console.WriteLine("| Scenario | Median | Per job or step | Ratio |");
 Console.WriteLine("| --- | ---: | ---: | ---: |");
-Row($"Independent: {children:N0} one-step jobs, start to last completed", median["independent"], children, null);
+Row($"Independent: {children:N0} one-step jobs, start to the last one's step", median["independent"], children, null);
 Row($"Fan-out: one job, {children:N0} child jobs, start to its join step", median["fan-out"], children, median["fan-out"] / median["independent"]);
 Row($"Line: one job of {Workflows.GraphSteps} steps one after another", median["line"], Workflows.GraphSteps, null);
 Row($"Graph: one job of {Workflows.GraphSteps} steps, each a job of its own", median["graph"], Workflows.GraphSteps, median["graph"] / median["line"]);

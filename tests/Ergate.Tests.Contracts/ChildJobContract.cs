@@ -8,13 +8,16 @@ namespace Ergate.Tests.Contracts;
 /// (<see cref="WorkflowStep.ThenRunForEach"/>), the parent waits holding no worker and goes on
 /// with the results in item order; a cap limits the children running at once; a failed child
 /// runs again by the step's retry policy (only it), or fails the parent with a typed error and
-/// cancels its siblings, or sends the parent down its failure path; cancelling a parent cancels
-/// its children; a parent delivered twice starts each child once.
+/// cancels its siblings, or sends the parent down its failure path; a parent retried after its
+/// children failed runs a new round of them; cancelling a parent cancels its children; a parent
+/// delivered twice starts each child once.
 /// </summary>
 /// <param name="queues">Makes the queues under test.</param>
 /// <param name="stores">Makes the state stores under test (with joins and conditional writes).</param>
 public abstract class ChildJobContract(JobQueueFactory queues, JobStateStoreFactory stores) : WorkflowContractBase(queues, stores)
 {
+    private volatile bool _blocked;
+
     /// <summary>A step's result is the input of one child job; the parent goes on with the child's result, and the child is stored with its parent.</summary>
     [Fact]
     public async Task A_step_runs_a_child_job_and_the_parent_goes_on_with_its_result()
@@ -155,6 +158,29 @@ public abstract class ChildJobContract(JobQueueFactory queues, JobStateStoreFact
         }
     }
 
+    /// <summary>A parent that failed on its children and is retried by the client runs its step again with a new round of children, named apart from the first.</summary>
+    [Fact]
+    public async Task A_parent_retried_after_its_children_failed_runs_a_new_round_of_children()
+    {
+        var client = new ErgateClient(Queue, Store);
+        _blocked = true;
+        await using (var worker = await StartWorkerAsync())
+        {
+            await client.StartAsync("blocked", 3, new StartOptions { Id = "blocked" });
+            Assert.Equal(JobStatus.Failed, (await client.WaitForCompletionAsync("blocked", Timeout)).Status);
+
+            _blocked = false;
+            await client.RetryAsync("blocked");
+
+            var parent = await client.WaitForCompletionAsync("blocked", Timeout);
+            Assert.Equal(JobStatus.Completed, parent.Status);
+            Assert.Equal(3, parent.GetResult<int>());
+            Assert.Equal(2, parent.Children!.Round);
+            Assert.Equal("blocked/spread#2/1", parent.Children.JobIdOf(parent.Id, 1));
+            Assert.Equal(JobStatus.Completed, (await client.GetAsync("blocked/spread#2/0"))!.Status);
+        }
+    }
+
     /// <summary>Cancelling a parent cancels its children, the running ones (their steps see their tokens fire) and those waiting to start under the cap.</summary>
     [Fact]
     public async Task Cancelling_a_parent_cancels_its_children()
@@ -259,6 +285,14 @@ public abstract class ChildJobContract(JobQueueFactory queues, JobStateStoreFact
         compensated.Step("gather", (int[] results) => StepOutcome.GoToEnd("not compensated")).CanGoToEnd();
         compensated.Step("compensate", (JobError error) => $"compensated for {error.Message.Split('\'')[1]}");
         yield return compensated;
+
+        var whileBlocked = new Workflow("fails-while-blocked");
+        whileBlocked.Step("check", (int item) => _blocked ? throw new InvalidOperationException("blocked") : item);
+        yield return whileBlocked;
+        var blocked = new Workflow("blocked");
+        blocked.Step("spread", (int count) => Enumerable.Range(0, count)).ThenRunForEach("fails-while-blocked");
+        blocked.Step("gather", (int[] results) => results.Sum());
+        yield return blocked;
 
         var heldChild = new Workflow("held-child");
         heldChild.Step("hold", async (int item, CancellationToken cancellationToken) =>

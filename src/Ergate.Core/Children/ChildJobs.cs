@@ -20,8 +20,8 @@ internal sealed class ChildJobs(IJobQueue queue, IJobStateStore store, TimeProvi
 
     private readonly IJobOutbox? _outbox = store as IJobOutbox;
 
-    /// <summary>The join a parent's children of step <paramref name="stepName"/> record their outcomes in.</summary>
-    public static string JoinIdOf(string parentJobId, string stepName) => $"{parentJobId}/{stepName}";
+    /// <summary>The join a parent's children of step <paramref name="stepKey"/> (<see cref="JobChildren.Key"/>) record their outcomes in.</summary>
+    public static string JoinIdOf(string parentJobId, string stepKey) => $"{parentJobId}/{stepKey}";
 
     /// <summary>The join the steps of a graph workflow's job, each a child job, record their outcomes in.</summary>
     public static string GraphJoinIdOf(string parentJobId) => $"{parentJobId}/*";
@@ -52,7 +52,7 @@ internal sealed class ChildJobs(IJobQueue queue, IJobStateStore store, TimeProvi
             var now = time.GetUtcNow();
             var child = new Job(children.JobIdOf(parent.Id, item), children.WorkflowName, inputOf(item))
             {
-                Parent = new JobParent(parent.Id, parent.WorkflowName, children.StepName, item),
+                Parent = new JobParent(parent.Id, parent.WorkflowName, children.StepName, item, Round: children.Round),
                 UserContext = parent.UserContext,
                 Status = startAt > now ? JobStatus.Scheduled : JobStatus.Queued,
                 RequestedStartTime = startAt,

@@ -13,8 +13,16 @@ namespace Ergate;
 /// <param name="MaxConcurrency">At most this many children run at once; 0 for no cap.</param>
 /// <param name="ForEach">True when the step ran one child per item and the next step gets their results as a list.</param>
 /// <param name="Reruns">For each item whose child the step's retry policy ran again, how many times; null when none was.</param>
-public sealed record JobChildren(string StepName, string WorkflowName, int Count, int Started, int MaxConcurrency, bool ForEach, IReadOnlyDictionary<int, int>? Reruns = null)
+/// <param name="Round">
+/// Which run of the step started them: 1, or 2 and up when the job was retried after the step
+/// failed (<see cref="ErgateClient.RetryAsync"/>), which runs the step, and a new set of
+/// children, again.
+/// </param>
+public sealed record JobChildren(string StepName, string WorkflowName, int Count, int Started, int MaxConcurrency, bool ForEach, IReadOnlyDictionary<int, int>? Reruns = null, int Round = 1)
 {
+    /// <summary>The step's name, with <c>#round</c> after it from the second round: what the children's ids and their join are named after.</summary>
+    internal string Key => Round > 1 ? $"{StepName}#{Round}" : StepName;
+
     /// <summary>The ids of the current children of job <paramref name="parentJobId"/>, in item order.</summary>
     public IEnumerable<string> JobIds(string parentJobId) => Enumerable.Range(0, Count).Select(item => JobIdOf(parentJobId, item));
 
@@ -22,11 +30,12 @@ public sealed record JobChildren(string StepName, string WorkflowName, int Count
     /// The id of the current child of job <paramref name="parentJobId"/> for item
     /// <paramref name="item"/>: <c>parent/step/item</c> for one child per item, <c>parent/step</c>
     /// for a single child, and <c>~2</c>, <c>~3</c>… after it for a child the step's retry policy
-    /// ran again (a new job, so the failed one stays readable).
+    /// ran again (a new job, so the failed one stays readable); <c>parent/step#2/item</c> and so on
+    /// for the children of a later round.
     /// </summary>
     public string JobIdOf(string parentJobId, int item)
     {
-        var id = ForEach ? $"{parentJobId}/{StepName}/{item}" : $"{parentJobId}/{StepName}";
+        var id = ForEach ? $"{parentJobId}/{Key}/{item}" : $"{parentJobId}/{Key}";
         return Reruns?.GetValueOrDefault(item) is > 0 and var reruns ? $"{id}~{reruns + 1}" : id;
     }
 }

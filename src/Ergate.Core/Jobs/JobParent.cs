@@ -14,8 +14,9 @@ namespace Ergate;
 /// parent's graph workflow (<see cref="WorkflowStep.After"/>), and ends with its result; false
 /// when it runs a workflow of its own.
 /// </param>
-public sealed record JobParent(string JobId, string WorkflowName, string StepName, int Item, bool OneStep = false)
+/// <param name="Round">The round of the parent's step that started this job (<see cref="JobChildren.Round"/>).</param>
+public sealed record JobParent(string JobId, string WorkflowName, string StepName, int Item, bool OneStep = false, int Round = 1)
 {
-    /// <summary>The join this job's outcome goes to: one per step that runs children, one for a whole graph.</summary>
-    internal string JoinId => OneStep ? ChildJobs.GraphJoinIdOf(JobId) : ChildJobs.JoinIdOf(JobId, StepName);
+    /// <summary>The join this job's outcome goes to: one per round of a step that runs children, one for a whole graph.</summary>
+    internal string JoinId => OneStep ? ChildJobs.GraphJoinIdOf(JobId) : ChildJobs.JoinIdOf(JobId, Round > 1 ? $"{StepName}#{Round}" : StepName);
 }

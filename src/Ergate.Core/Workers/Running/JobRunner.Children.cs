@@ -49,8 +49,10 @@ internal sealed partial class JobRunner
             return new StepEnd(NoResults, step.Index + 1);
         }
 
+        // A step that ran children before in this job runs again only when the job was retried after it failed: a new round of children.
+        var round = job.Children is { } previous && previous.StepName == step.Name ? previous.Round + 1 : 1;
         var started = spec.MaxConcurrency == 0 ? inputs.Count : Math.Min(spec.MaxConcurrency, inputs.Count);
-        var children = new JobChildren(step.Name, spec.WorkflowName, inputs.Count, started, spec.MaxConcurrency, spec.PerItem);
+        var children = new JobChildren(step.Name, spec.WorkflowName, inputs.Count, started, spec.MaxConcurrency, spec.PerItem, Round: round);
         var created = await _children.CreateAsync(job, children, [.. Enumerable.Range(0, inputs.Count)], item => inputs[item], startAt: null, starts: item => item < started, signals.HardStop).ConfigureAwait(false);
         var starting = created.Take(started).ToList();
 
@@ -101,7 +103,7 @@ internal sealed partial class JobRunner
     {
         var step = workflow.Steps[job.CurrentStep];
         var children = job.Children!;
-        var joinId = ChildJobs.JoinIdOf(job.Id, children.StepName);
+        var joinId = ChildJobs.JoinIdOf(job.Id, children.Key);
 
         // Two numbers first: every result is read only once all started children finished or one failed.
         var rerun = children.Reruns?.Values.Sum() ?? 0; // each child run again left one failed outcome
@@ -199,7 +201,7 @@ internal sealed partial class JobRunner
         var end = await FailStepAsync(delivery, job, workflow, step, exception).ConfigureAwait(false);
         if (end is null && job.Status == JobStatus.Failed)
         {
-            await ForgetJoinAsync(ChildJobs.JoinIdOf(job.Id, step.Name)).ConfigureAwait(false);
+            await ForgetJoinAsync(ChildJobs.JoinIdOf(job.Id, children.Key)).ConfigureAwait(false);
         }
 
         return end;

@@ -282,7 +282,7 @@ internal sealed partial class JobRunner(
 
             if (childrenDone)
             {
-                await ForgetJoinAsync(ChildJobs.JoinIdOf(job.Id, step.Name)).ConfigureAwait(false);
+                await ForgetJoinAsync(ChildJobs.JoinIdOf(job.Id, job.Children!.Key)).ConfigureAwait(false);
             }
 
             ErgateTelemetry.StepCompleted(job.WorkflowName);
