@@ -51,28 +51,18 @@ public sealed class ChildJobTests
         var workflow = new Workflow("spread");
         workflow.Step("one", () => 42).ThenRunForEach("item");
         workflow.Step("after", (int[] results) => results);
-        await using var app = TestApp.Create(_queue, _store, null, workflow);
 
-        await app.RunUntilIdleAsync(new Job("job", "spread"));
-
-        var job = await app.StoredAsync("job");
-        Assert.Equal(JobStatus.Failed, job.Status);
-        Assert.Contains("returned Int32, not a collection", job.Error!.Message, StringComparison.Ordinal);
+        await AssertFailsAsync(workflow, "returned Int32, not a collection");
     }
 
     [Fact]
     public async Task A_step_that_runs_children_cannot_sleep()
     {
-        var workflow = new Workflow("sleepy");
+        var workflow = new Workflow("spread");
         workflow.Step("nap", () => StepOutcome.Sleep(TimeSpan.FromSeconds(1), 5)).ThenRun("item");
         workflow.Step("after", (int result) => result);
-        await using var app = TestApp.Create(_queue, _store, null, workflow);
 
-        await app.RunUntilIdleAsync(new Job("job", "sleepy"));
-
-        var job = await app.StoredAsync("job");
-        Assert.Equal(JobStatus.Failed, job.Status);
-        Assert.Contains("runs child jobs on its result, so it cannot sleep or wait", job.Error!.Message, StringComparison.Ordinal);
+        await AssertFailsAsync(workflow, "runs child jobs on its result, so it cannot sleep or wait");
     }
 
     [Fact]
@@ -174,6 +164,18 @@ public sealed class ChildJobTests
         var refused = Assert.Single(logs.GetSnapshot(), record => record.Id.Id == 1051);
         Assert.Contains("Workflow 'parent' runs child jobs or is a graph", refused.Message, StringComparison.Ordinal);
         Assert.Contains("StoreWithoutJoins keeps no joins (IJobJoinStore)", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs one job of <paramref name="workflow"/> (named "spread") and checks that it failed with <paramref name="reason"/> in its error.</summary>
+    private async Task AssertFailsAsync(Workflow workflow, string reason)
+    {
+        await using var app = TestApp.Create(_queue, _store, null, workflow);
+
+        await app.RunUntilIdleAsync(new Job("job", "spread"));
+
+        var job = await app.StoredAsync("job");
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Contains(reason, job.Error!.Message, StringComparison.Ordinal);
     }
 
     /// <summary>A store with conditional writes and no joins.</summary>

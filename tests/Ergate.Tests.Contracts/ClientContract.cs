@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace Ergate.Tests.Contracts;
@@ -13,38 +11,23 @@ namespace Ergate.Tests.Contracts;
 /// </summary>
 /// <param name="queues">Makes the queues under test.</param>
 /// <param name="stores">Makes the state stores under test (one that keeps an outbox, for the recovery test).</param>
-public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactory stores) : IAsyncLifetime
+public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactory stores) : WorkflowContractBase(queues, stores)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Nap = TimeSpan.FromSeconds(2);
-    private readonly Dictionary<string, int> _runs = [];
     private readonly List<string> _observed = [];
     private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset _restedAt;
     private DateTimeOffset _wokeAt;
-    private IJobQueue _queue = null!;
-    private IJobStateStore _store = null!;
 
     /// <inheritdoc />
-    public async Task InitializeAsync()
-    {
-        _queue = await queues.CreateQueueAsync();
-        _store = await stores.CreateStoreAsync();
-    }
-
-    /// <inheritdoc />
-    public async Task DisposeAsync()
-    {
-        await ContractDisposal.DisposeAsync(_store);
-        await queues.DisposeAsync();
-    }
+    protected override int MaxConcurrency => 2;
 
     /// <summary>The job is stored (QUEUED) when it reaches the queue; a worker runs it and the client reads its typed result.</summary>
     [Fact]
-    public async Task A_started_job_is_stored_before_it_is_enqueued_and_its_typed_result_can_be_awaited()
+    public async Task A_started_job_isStored_before_it_is_enqueued_and_its_typed_result_can_be_awaited()
     {
-        var queue = new StoreCheckingQueue(_queue, _store);
-        var client = new ErgateClient(queue, _store);
+        var queue = new StoreCheckingQueue(Queue, Store);
+        var client = new ErgateClient(queue, Store);
 
         var started = await client.StartAsync("double", 21, new StartOptions { Id = "started", UserContext = "tenant-1" });
 
@@ -63,7 +46,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     [Fact]
     public async Task Starting_an_id_twice_enqueues_once_and_returns_the_first_job()
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
 
         var first = await client.StartAsync("double", 1, new StartOptions { Id = "twice" });
         var second = await client.StartAsync("double", 2, new StartOptions { Id = "twice" });
@@ -82,8 +65,8 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     [Fact]
     public async Task A_job_whose_enqueue_failed_is_enqueued_by_a_worker_and_runs_once()
     {
-        Assert.True(_store is IJobOutbox, "This test needs a store that keeps an outbox.");
-        var client = new ErgateClient(new FailingQueue(), _store);
+        Assert.True(Store is IJobOutbox, "This test needs a store that keeps an outbox.");
+        var client = new ErgateClient(new FailingQueue(), Store);
 
         await Assert.ThrowsAsync<IOException>(() => client.StartAsync("double", 5, new StartOptions { Id = "stranded" }));
 
@@ -100,7 +83,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     [Fact]
     public async Task A_failed_job_retried_resumes_at_its_failed_step()
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
         await client.StartAsync("flaky", "in", new StartOptions { Id = "retried" });
         await using (var worker = await StartWorkerAsync())
         {
@@ -125,7 +108,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     [Fact]
     public async Task A_delayed_start_is_scheduled_and_waiting_for_it_times_out_with_its_status()
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
 
         var job = await client.StartAsync("double", 1, new StartOptions { Id = "later", Delay = TimeSpan.FromHours(1) });
 
@@ -138,16 +121,16 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
 
     /// <summary>A QUEUED job cancelled before a worker takes it: its message is settled without running, observers hear of it; cancelling again or an unknown id says so.</summary>
     [Fact]
-    public async Task A_queued_job_cancelled_is_settled_without_running()
+    public async Task AQueued_job_cancelled_is_settled_without_running()
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
         await client.StartAsync("double", 3, new StartOptions { Id = "unwanted" });
 
         Assert.Equal(CancelResult.Cancelled, await client.CancelAsync("unwanted", "the customer changed their mind"));
 
         await using (var worker = await StartWorkerAsync())
         {
-            await WaitUntilAsync(() => Observed("cancelled unwanted"));
+            await Eventually(() => Observed("cancelled unwanted"));
         }
 
         var cancelled = (await client.GetAsync("unwanted"))!;
@@ -165,24 +148,24 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     [InlineData(false)]
     public async Task A_running_job_cancelled_has_its_step_token_fired_and_its_late_result_dropped(bool stepWatchesToken)
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
         await client.StartAsync(stepWatchesToken ? "watching" : "ignoring", 0, new StartOptions { Id = "running" });
         await using (var worker = await StartWorkerAsync(options => options.RunLease = TimeSpan.FromMilliseconds(600)))
         {
-            await WaitUntilAsync(() => Runs("long") == 1);
+            await Eventually(() => Runs("long") == 1);
             var asked = DateTimeOffset.UtcNow;
 
             Assert.Equal(CancelResult.Cancelled, await client.CancelAsync("running", "stop it"));
 
-            await WaitUntilAsync(() => Observed("cancelled running"));
+            await Eventually(() => Observed("cancelled running"));
             if (stepWatchesToken)
             {
-                await WaitUntilAsync(() => Runs("token fired") == 1);
+                await Eventually(() => Runs("token fired") == 1);
                 Assert.InRange(DateTimeOffset.UtcNow - asked, TimeSpan.Zero, TimeSpan.FromSeconds(5));
             }
             else
             {
-                await WaitUntilAsync(() => Runs("ignored the token") == 1);
+                await Eventually(() => Runs("ignored the token") == 1);
                 await Task.Delay(300);
             }
         }
@@ -201,15 +184,15 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     [Fact]
     public async Task A_sleeping_job_holds_nothing_and_its_next_step_runs_after_the_delay()
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
         await using (var worker = await StartWorkerAsync())
         {
             await client.StartAsync("nap", 0, new StartOptions { Id = "nap" });
-            await WaitUntilAsync(() => Runs("rest") == 1);
+            await Eventually(() => Runs("rest") == 1);
             var asleep = await WaitForStatusAsync(client, "nap", JobStatus.Scheduled);
             Assert.Equal(1, asleep.CurrentStep);
             Assert.InRange(asleep.RequestedStartTime!.Value - _restedAt, Nap - TimeSpan.FromMilliseconds(100), Nap + TimeSpan.FromMilliseconds(500));
-            if (_store is IRunLeaseStore leases)
+            if (Store is IRunLeaseStore leases)
             {
                 await WaitUntilTakenAsync(leases, "nap");
             }
@@ -225,13 +208,13 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     [Fact]
     public async Task A_waiting_job_holds_nothing_and_a_signal_resumes_it_with_its_typed_payload()
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
         await using (var worker = await StartWorkerAsync())
         {
             await client.StartAsync("ship", 30, new StartOptions { Id = "order", UserContext = 30 });
             var waiting = await WaitForStatusAsync(client, "order", JobStatus.Waiting);
             Assert.Equal(new JobWait("shipped", null, null), waiting.Wait);
-            if (_store is IRunLeaseStore leases)
+            if (Store is IRunLeaseStore leases)
             {
                 await WaitUntilTakenAsync(leases, "order");
             }
@@ -249,7 +232,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     [Fact]
     public async Task Signals_sent_before_the_wait_are_kept_in_order_and_each_consumed_once()
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
         await client.StartAsync("collect", options: new StartOptions { Id = "collector" });
 
         Assert.Equal(SignalResult.Kept, await client.SignalAsync("collector", "item", "first", signalId: "s-1"));
@@ -271,7 +254,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     [Fact]
     public async Task A_wait_whose_timeout_passes_goes_on_at_its_timeout_step()
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
         await using (var worker = await StartWorkerAsync())
         {
             await client.StartAsync("remind", options: new StartOptions { Id = "reminded" });
@@ -293,11 +276,11 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     [Fact]
     public async Task A_signal_sent_while_the_step_before_the_wait_runs_is_consumed_without_running_that_step_again()
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
         await using (var worker = await StartWorkerAsync())
         {
             await client.StartAsync("gated", options: new StartOptions { Id = "gated" });
-            await WaitUntilAsync(() => Runs("gated prepare") == 1);
+            await Eventually(() => Runs("gated prepare") == 1);
 
             Assert.Equal(SignalResult.Kept, await client.SignalAsync("gated", "go", "payload"));
             _gate.TrySetResult();
@@ -314,13 +297,13 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
     /// is stored with them, the step does not run again, and the later wait consumes its signal.
     /// </summary>
     [Fact]
-    public async Task Signals_sent_while_a_step_runs_are_stored_with_its_result_and_the_step_runs_once()
+    public async Task Signals_sent_while_a_step_runs_areStored_with_its_result_and_the_step_runs_once()
     {
-        var client = new ErgateClient(_queue, _store);
+        var client = new ErgateClient(Queue, Store);
         await using (var worker = await StartWorkerAsync())
         {
             await client.StartAsync("busy", options: new StartOptions { Id = "busy" });
-            await WaitUntilAsync(() => Runs("busy work") == 1);
+            await Eventually(() => Runs("busy work") == 1);
 
             Assert.Equal(SignalResult.Kept, await client.SignalAsync("busy", "go", "payload", signalId: "go-1"));
             Assert.Equal(SignalResult.Kept, await client.SignalAsync("busy", "other", "not waited for"));
@@ -385,50 +368,15 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var started = DateTimeOffset.UtcNow;
-        while (!condition())
-        {
-            Assert.True(DateTimeOffset.UtcNow - started < Timeout, "Timed out waiting.");
-            await Task.Delay(20);
-        }
-    }
-
-    private int Runs(string step)
-    {
-        lock (_runs)
-        {
-            return _runs.GetValueOrDefault(step);
-        }
-    }
-
-    private void Ran(string step)
-    {
-        lock (_runs)
-        {
-            _runs[step] = _runs.GetValueOrDefault(step) + 1;
-        }
-    }
-
-    private async Task<RunningWorker> StartWorkerAsync(Action<ErgateOptions>? configure = null)
-    {
-        var builder = ErgateApp.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.UseQueue(_queue).UseStateStore(_store);
-        builder.Services.Configure<ErgateOptions>(options =>
-        {
-            options.MaxConcurrency = 2;
-            configure?.Invoke(options);
-        });
-        var app = builder.Build();
-        var doubling = new Workflow("double");
+    /// <inheritdoc />
+    protected override IEnumerable<Workflow> Workflows()
+    {        var doubling = new Workflow("double");
         doubling.Step("double", (int x) =>
         {
             Ran("double");
             return x * 2;
         });
-        app.RegisterWorkflow(doubling);
+        yield return doubling;
         var flaky = new Workflow("flaky");
         flaky.Step("prepare", (string input) =>
         {
@@ -440,7 +388,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
             Ran("check");
             return Runs("check") == 1 ? throw new InvalidOperationException("fails the first time") : input + "+checked";
         });
-        app.RegisterWorkflow(flaky);
+        yield return flaky;
         foreach (var watching in new[] { true, false })
         {
             var cancellable = new Workflow(watching ? "watching" : "ignoring");
@@ -461,7 +409,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
                 return input + 1;
             });
             cancellable.Step("after", (int input) => Ran("after"));
-            app.RegisterWorkflow(cancellable);
+            yield return cancellable;
         }
 
         var nap = new Workflow("nap");
@@ -476,12 +424,12 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
             _wokeAt = DateTimeOffset.UtcNow;
             return input;
         });
-        app.RegisterWorkflow(nap);
+        yield return nap;
         var ship = new Workflow("ship");
         ship.Step("charge", (int amount) => StepOutcome.WaitForSignal("shipped"));
         ship.Step("confirm", (Shipment shipment, JobContext context) =>
             $"charged {context.GetUserContext<int>()}, shipped by {shipment.Carrier} as {shipment.Tracking}");
-        app.RegisterWorkflow(ship);
+        yield return ship;
         var collect = new Workflow("collect");
         collect.Step("start", () => StepOutcome.WaitForSignal("item"));
         collect.Step("first", (string item, JobContext context) => StepOutcome.WaitForSignal("item"));
@@ -490,12 +438,12 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
             Ran("collect second");
             return item;
         });
-        app.RegisterWorkflow(collect);
+        yield return collect;
         var remind = new Workflow("remind");
         remind.Step("start", () => StepOutcome.WaitForSignal("shipped", TimeSpan.FromSeconds(1), onTimeout: "reminder")).CanGoTo("reminder");
         remind.Step("shipped", (Shipment shipment) => Ran("shipped"));
         remind.Step("reminder", () => "reminder sent");
-        app.RegisterWorkflow(remind);
+        yield return remind;
         var gated = new Workflow("gated");
         gated.Step("prepare", async () =>
         {
@@ -504,7 +452,7 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
             return StepOutcome.WaitForSignal("go");
         });
         gated.Step("go", (string payload) => payload);
-        app.RegisterWorkflow(gated);
+        yield return gated;
         var busy = new Workflow("busy");
         busy.Step("work", async () =>
         {
@@ -513,10 +461,11 @@ public abstract class ClientContract(JobQueueFactory queues, JobStateStoreFactor
         });
         busy.Step("await", () => StepOutcome.WaitForSignal("go"));
         busy.Step("go", (string payload) => payload);
-        app.RegisterWorkflow(busy);
-        app.AddObserver(new Observer(_observed));
-        return await RunningWorker.StartAsync(app);
+        yield return busy;
     }
+
+    /// <inheritdoc />
+    protected override void Configure(ErgateApp app) => app.AddObserver(new Observer(_observed));
 
     /// <summary>Records the cancellations the worker reports.</summary>
     private sealed class Observer(List<string> observed) : JobObserver

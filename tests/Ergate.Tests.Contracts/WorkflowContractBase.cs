@@ -44,8 +44,16 @@ public abstract class WorkflowContractBase(JobQueueFactory queues, JobStateStore
         await queues.DisposeAsync();
     }
 
+    /// <summary>How many steps the worker runs at once unless a test says otherwise.</summary>
+    protected virtual int MaxConcurrency => 8;
+
     /// <summary>The workflows the worker registers.</summary>
     protected abstract IEnumerable<Workflow> Workflows();
+
+    /// <summary>Adds what else the worker app needs (observers) once its workflows are registered.</summary>
+    protected virtual void Configure(ErgateApp app)
+    {
+    }
 
     /// <summary>How many times <paramref name="what"/> happened.</summary>
     protected int Runs(string what) => _runs.GetValueOrDefault(what);
@@ -85,7 +93,7 @@ public abstract class WorkflowContractBase(JobQueueFactory queues, JobStateStore
         }
     }
 
-    /// <summary>Starts a worker app (8 steps at once unless <paramref name="configure"/> says otherwise) with <see cref="Workflows"/>; disposing it stops it.</summary>
+    /// <summary>Starts a worker app (<see cref="MaxConcurrency"/> steps at once unless <paramref name="configure"/> says otherwise) with <see cref="Workflows"/>; disposing it stops it.</summary>
     private protected async Task<RunningWorker> StartWorkerAsync(Action<ErgateOptions>? configure = null)
     {
         var builder = ErgateApp.CreateBuilder();
@@ -93,7 +101,7 @@ public abstract class WorkflowContractBase(JobQueueFactory queues, JobStateStore
         builder.UseQueue(Queue).UseStateStore(Store);
         builder.Services.Configure<ErgateOptions>(options =>
         {
-            options.MaxConcurrency = 8;
+            options.MaxConcurrency = MaxConcurrency;
             configure?.Invoke(options);
         });
         var app = builder.Build();
@@ -102,6 +110,7 @@ public abstract class WorkflowContractBase(JobQueueFactory queues, JobStateStore
             app.RegisterWorkflow(workflow);
         }
 
+        Configure(app);
         return await RunningWorker.StartAsync(app);
     }
 }
