@@ -66,6 +66,10 @@ public sealed class ErgateClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The job as stored: the new one, or the one stored already under the id.</returns>
     /// <exception cref="ArgumentException">Both <see cref="StartOptions.StartAt"/> and <see cref="StartOptions.Delay"/> are set.</exception>
+    /// <exception cref="JobInputException">
+    /// The workflow is registered in this app and its <see cref="Workflow.InputCheck"/> (newest
+    /// version) refuses <paramref name="input"/>; nothing was stored.
+    /// </exception>
     public async Task<Job> StartAsync(string workflowName, object? input = null, StartOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workflowName);
@@ -74,6 +78,8 @@ public sealed class ErgateClient
         {
             throw new ArgumentException("Set StartAt or Delay, not both.", nameof(options));
         }
+
+        ThrowIfInputDoesNotFit(workflowName, input);
 
         if (options.Id is { } id && await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } existing)
         {
@@ -332,6 +338,21 @@ public sealed class ErgateClient
             }
 
             // Changed meanwhile (another retry, say): read it again.
+        }
+    }
+
+    /// <summary>Refuses an input that the newest registered version of <paramref name="workflowName"/> checks and finds wrong, when this process knows the workflow.</summary>
+    private void ThrowIfInputDoesNotFit(string workflowName, object? input)
+    {
+        if (_workflows is null || !_workflows.TryGetWorkflow(workflowName, 0, out var workflow) || workflow.InputCheck is not { } check)
+        {
+            return;
+        }
+
+        var json = input as System.Text.Json.JsonElement? ?? System.Text.Json.JsonSerializer.SerializeToElement(input, JobSerializer.Options);
+        if (check(json) is { Count: > 0 } errors)
+        {
+            throw new JobInputException(workflowName, errors);
         }
     }
 

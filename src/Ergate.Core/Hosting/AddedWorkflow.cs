@@ -1,4 +1,8 @@
 namespace Ergate;
 
-/// <summary>A workflow added with <see cref="ErgateBuilderExtensions.AddWorkflow{TBuilder}"/>, waiting in the services for the worker to start.</summary>
-internal sealed record AddedWorkflow(Workflow Workflow);
+/// <summary>
+/// Workflows added with <see cref="ErgateBuilderExtensions.AddWorkflow{TBuilder}"/> or
+/// <see cref="ErgateBuilderExtensions.AddWorkflows{TBuilder}"/>, waiting in the services for the
+/// worker to start: <see cref="Create"/> builds them from the app's services then.
+/// </summary>
+internal sealed record AddedWorkflow(Func<IServiceProvider, IEnumerable<Workflow>> Create);

@@ -69,7 +69,22 @@ public static class ErgateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(workflow);
-        builder.Services.AddSingleton(new AddedWorkflow(workflow));
+        builder.Services.AddSingleton(new AddedWorkflow(_ => [workflow]));
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the workflows <paramref name="create"/> builds from the app's services when the
+    /// worker starts, for workflows that depend on configuration or services (definitions read
+    /// from files, say). Each is registered with the checks of <see cref="ErgateApp.RegisterWorkflow"/>;
+    /// an exception from <paramref name="create"/> stops the start.
+    /// </summary>
+    public static TBuilder AddWorkflows<TBuilder>(this TBuilder builder, Func<IServiceProvider, IEnumerable<Workflow>> create)
+        where TBuilder : IErgateBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(create);
+        builder.Services.AddSingleton(new AddedWorkflow(create));
         return builder;
     }
 

@@ -8,14 +8,15 @@ namespace Ergate;
 /// </summary>
 internal sealed class RuntimeSetup(
     ErgateRuntime runtime,
+    IServiceProvider services,
     IEnumerable<AddedWorkflow> workflows,
     IEnumerable<JobObserver> observers) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken)
     {
-        foreach (var registration in workflows)
+        foreach (var workflow in workflows.SelectMany(added => added.Create(services)))
         {
-            runtime.Register(registration.Workflow);
+            runtime.Register(workflow);
         }
 
         foreach (var observer in observers)

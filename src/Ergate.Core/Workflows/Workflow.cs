@@ -79,6 +79,23 @@ public sealed class Workflow
         }
     }
 
+    /// <summary>
+    /// Checks the input of every job <see cref="ErgateClient.StartAsync"/> starts on this workflow
+    /// in an app that registered it, before anything is stored: a check that returns errors makes
+    /// the start throw <see cref="JobInputException"/>. The input comes as JSON (null input as a
+    /// JSON null); null (the default) checks nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set after the workflow was registered.</exception>
+    public Func<System.Text.Json.JsonElement, IReadOnlyList<JobInputError>>? InputCheck
+    {
+        get;
+        set
+        {
+            ThrowIfFrozen();
+            field = value;
+        }
+    }
+
     /// <summary>True when a step runs after others (<see cref="WorkflowStep.After"/>): the steps form a graph instead of a line.</summary>
     public bool IsGraph => _steps.Exists(step => step.RunsAfter.Count > 0);
 

@@ -107,7 +107,9 @@ public sealed class WorkflowStep
     /// its own on any worker (at most <see cref="Workflow.MaxConcurrentSteps"/> of a job at once).
     /// A step after one step takes its result as its input; a step after several takes each one's
     /// result as a parameter named like that step (<c>(Thumbnail resize, Histogram measure)</c> for
-    /// steps "resize" and "measure"; case, '-', '_' and '.' do not matter). In a graph, the steps
+    /// steps "resize" and "measure"; case, '-', '_' and '.' do not matter), or all of them in
+    /// one <see cref="System.Text.Json.JsonElement"/> parameter, an object holding each result by
+    /// step name. In a graph, the steps
     /// without <see cref="After"/> start first, with the job's input, and the job's result is
     /// that of the step no other step runs after (by name, when there are several). A step that
     /// fails (after its retries) leaves every step after it <see cref="StepStatus.Defaulted"/>;

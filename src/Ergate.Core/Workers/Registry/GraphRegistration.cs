@@ -51,7 +51,7 @@ internal sealed class GraphRegistration(Workflow workflow, IReadOnlyList<StepSig
     /// <summary>For a step after several steps: each input parameter's name and the step whose result it takes; null otherwise.</summary>
     public IReadOnlyDictionary<string, string>? NamedInputsOf(WorkflowStep step)
     {
-        if (step.RunsAfter.Count < 2)
+        if (step.RunsAfter.Count < 2 || TakesAllResults(step))
         {
             return null;
         }
@@ -75,6 +75,11 @@ internal sealed class GraphRegistration(Workflow workflow, IReadOnlyList<StepSig
             yield break;
         }
 
+        if (TakesAllResults(step))
+        {
+            yield break;
+        }
+
         var taken = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var input in inputs)
         {
@@ -93,6 +98,11 @@ internal sealed class GraphRegistration(Workflow workflow, IReadOnlyList<StepSig
             }
         }
     }
+
+    /// <summary>True when the step's one input parameter is a <see cref="System.Text.Json.JsonElement"/>: it takes the results of all the steps it runs after, as one object holding each by step name.</summary>
+    private bool TakesAllResults(WorkflowStep step) =>
+        signatures[step.Index].Parameters.Where(parameter => parameter.Source == ParameterSource.Input).ToList() is [var only]
+        && only.Type == typeof(System.Text.Json.JsonElement);
 
     /// <summary>Why <paramref name="input"/> of <paramref name="step"/> cannot hold the result of step <paramref name="dependency"/>, when its type is known; null when it can or the type is not known.</summary>
     private string? ResultProblem(WorkflowStep step, StepParameter input, string dependency)

@@ -15,8 +15,15 @@ internal sealed class RegisteredWorkflow
     private readonly FrozenDictionary<string, int> _indexByName;
     private readonly int[] _longestRemaining;
 
-    public RegisteredWorkflow(string name, int version, ImmutableArray<RegisteredStep> steps, ILogger logger, GraphShape? graph = null)
+    public RegisteredWorkflow(
+        string name,
+        int version,
+        ImmutableArray<RegisteredStep> steps,
+        ILogger logger,
+        GraphShape? graph = null,
+        Func<System.Text.Json.JsonElement, IReadOnlyList<JobInputError>>? inputCheck = null)
     {
+        InputCheck = inputCheck;
         Name = name;
         Version = version;
         Steps = steps;
@@ -34,6 +41,9 @@ internal sealed class RegisteredWorkflow
     public int Version { get; }
 
     public ImmutableArray<RegisteredStep> Steps { get; }
+
+    /// <summary>The check of a new job's input (<see cref="Workflow.InputCheck"/>); null for none.</summary>
+    public Func<System.Text.Json.JsonElement, IReadOnlyList<JobInputError>>? InputCheck { get; }
 
     /// <summary>True when the workflow is a graph or a step runs child jobs: either needs a store with joins and conditional writes.</summary>
     public bool StartsChildren => Graph is not null || Steps.Any(step => step.Children is not null);

@@ -85,7 +85,8 @@ internal sealed class WorkflowRegistration
             step.OnFailureStep is { } onFailure ? _firstIndexByName[onFailure] : -1,
             _graph?.DependenciesOf(step) ?? []))],
         logger,
-        _graph is null ? null : new GraphShape(_workflow.MaxConcurrentSteps));
+        _graph is null ? null : new GraphShape(_workflow.MaxConcurrentSteps),
+        _workflow.InputCheck);
 
     private IEnumerable<string> JumpProblems(WorkflowStep step)
     {

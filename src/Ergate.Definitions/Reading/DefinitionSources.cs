@@ -1,0 +1,34 @@
+namespace Ergate.Definitions;
+
+/// <summary>The files and folders <c>AddWorkflowsFrom</c> named, read when the app starts.</summary>
+internal sealed class DefinitionSources
+{
+    public List<string> Paths { get; } = [];
+
+    /// <summary>The definition files under the paths (<c>.yaml</c>, <c>.yml</c>, <c>.json</c>, in folders at any depth, in order of path); a path that does not exist is an error.</summary>
+    public IEnumerable<string> Files(string root, List<DefinitionError> errors)
+    {
+        foreach (var path in Paths)
+        {
+            var full = Path.GetFullPath(path, root);
+            if (File.Exists(full))
+            {
+                yield return full;
+            }
+            else if (Directory.Exists(full))
+            {
+                foreach (var file in Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Where(IsDefinitionFile).Order(StringComparer.Ordinal))
+                {
+                    yield return file;
+                }
+            }
+            else
+            {
+                errors.Add(new(new SourcePosition(full, 1, 1), "No definition file or folder is there (AddWorkflowsFrom)."));
+            }
+        }
+    }
+
+    private static bool IsDefinitionFile(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml" or ".json" && !path.EndsWith(".schema.json", StringComparison.OrdinalIgnoreCase);
+}

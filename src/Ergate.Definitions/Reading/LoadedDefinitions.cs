@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Ergate.Definitions;
+
+/// <summary>
+/// The definition files of an app, read, checked and built into workflows once, when the app
+/// starts: every file is read and every mistake found before <see cref="DefinitionException"/>
+/// is thrown with all of them.
+/// </summary>
+internal sealed class LoadedDefinitions
+{
+    private readonly Dictionary<(string Name, int Version), IReadOnlyList<ResolvedObserver>> _observers = [];
+
+    public LoadedDefinitions(IServiceProvider services)
+    {
+        var errors = new List<DefinitionError>();
+        var root = services.GetService<IHostEnvironment>()?.ContentRootPath ?? Environment.CurrentDirectory;
+        var files = services.GetRequiredService<DefinitionSources>().Files(root, errors)
+            .Select(path => DefinitionReader.Read(Shown(path), File.ReadAllText(path), errors))
+            .ToList();
+        var tasks = services.GetServices<DefinedTask>().ToDictionary(task => task.Name, StringComparer.Ordinal);
+        var definedServices = new DefinitionChecker(tasks, errors).Check(files);
+        var configuration = services.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build();
+        var resolved = definedServices.Values.Select(service => Resolve(service, configuration, errors)).OfType<ResolvedService>().ToDictionary(service => service.Definition.Name.Value, StringComparer.Ordinal);
+        var observers = files.SelectMany(file => file.Workflows).ToDictionary(
+            workflow => (workflow.Name.Value, workflow.Version.Value),
+            workflow => (IReadOnlyList<ResolvedObserver>)[.. workflow.Observers.Select(observer => ResolvedObserver.Resolve(observer, configuration, errors)).OfType<ResolvedObserver>()]);
+        if (errors.Count > 0)
+        {
+            throw new DefinitionException(errors);
+        }
+
+        var builder = new DefinedWorkflowBuilder(tasks, resolved, services.GetRequiredService<IHttpClientFactory>(), services.GetRequiredService<IOptions<ErgateOptions>>().Value.DefaultRetryPolicy);
+        Workflows = [.. files.SelectMany(file => file.Workflows).Select(builder.Build)];
+        _observers = observers;
+    }
+
+    /// <summary>The workflows of every file, built and not yet registered.</summary>
+    public IReadOnlyList<Workflow> Workflows { get; }
+
+    /// <summary>The observers the definition of <paramref name="workflowName"/> at <paramref name="version"/> declares; empty for a workflow not from a file.</summary>
+    public IReadOnlyList<ResolvedObserver> ObserversOf(string workflowName, int version) => _observers.GetValueOrDefault((workflowName, version), []);
+
+    private static ResolvedService? Resolve(ServiceDefinition service, IConfiguration configuration, List<DefinitionError> errors)
+    {
+        var section = configuration.GetSection($"Ergate:Services:{service.Name.Value}");
+        var baseAddress = section["BaseAddress"] ?? ConfigurationReference.TryResolve(service.BaseAddress, configuration, $"base address of service '{service.Name.Value}'", errors);
+        if (baseAddress is null)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(baseAddress, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            errors.Add(new(service.BaseAddress.Position, $"The base address of service '{service.Name.Value}' from configuration must be an absolute http or https address, not '{baseAddress}'."));
+            return null;
+        }
+
+        var address = service.Path.Length == 0 ? uri : new Uri(uri, service.Path);
+        var headers = section.GetSection("Headers").GetChildren().Where(header => header.Value is not null).Select(header => KeyValuePair.Create(header.Key, header.Value!)).ToList();
+        return new ResolvedService(service, address, headers);
+    }
+
+    /// <summary>A file's path as errors show it: relative to the current folder when it is under it.</summary>
+    private static string Shown(string path)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+    }
+}
