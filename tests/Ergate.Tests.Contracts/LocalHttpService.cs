@@ -60,11 +60,21 @@ public sealed class LocalHttpService : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    /// <summary>Records the request, even one whose client gave up before its body was read (with the body it got).</summary>
     private async Task RecordAsync(HttpContext context, RequestDelegate next)
     {
         context.Request.EnableBuffering();
-        var body = await new StreamReader(context.Request.Body, leaveOpen: true).ReadToEndAsync(context.RequestAborted);
-        context.Request.Body.Position = 0;
+        var body = "";
+        try
+        {
+            body = await new StreamReader(context.Request.Body, leaveOpen: true).ReadToEndAsync(context.RequestAborted);
+            context.Request.Body.Position = 0;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client is gone; the request still came.
+        }
+
         var headers = context.Request.Headers.ToDictionary(header => header.Key, header => header.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         _requests.Enqueue(new ReceivedRequest(context.Request.Path.Value ?? "", headers, body));
         await next(context);

@@ -21,7 +21,7 @@ internal sealed record ServiceDefinition(
     ValueShape Inputs,
     ValueShape Outputs);
 
-/// <summary>A workflow: its steps, what it takes and hands back, its retry policy and observers.</summary>
+/// <summary>A workflow: its steps, what it takes and hands back, its retry policy and observers; <c>AllStepsRead</c> is false when a step had mistakes of form and is left out.</summary>
 internal sealed record WorkflowDefinition(
     Located<string> Name,
     Located<int> Version,
@@ -31,7 +31,8 @@ internal sealed record WorkflowDefinition(
     RetryPolicy? Retry,
     int MaxConcurrentSteps,
     IReadOnlyList<StepDefinition> Steps,
-    IReadOnlyList<ObserverDefinition> Observers)
+    IReadOnlyList<ObserverDefinition> Observers,
+    bool AllStepsRead)
 {
     /// <summary>True when a step names <c>dependencies</c>: the steps form a graph.</summary>
     public bool IsGraph => Steps.Any(step => step.Dependencies.Count > 0);
@@ -69,13 +70,16 @@ internal sealed record ServiceAction(Located<string> Service, TimeSpan? Timeout)
     public override string Kind => "service";
 }
 
-/// <summary>Jumps to <see cref="Target"/> (<c>end</c> ends the job) when <see cref="Condition"/> holds, and goes on with the next step otherwise; the value passes through.</summary>
-internal sealed record ConditionAction(Condition Condition, Located<string> Target) : StepAction
+/// <summary>
+/// Jumps to <see cref="Target"/> (<c>end</c> ends the job) when <see cref="Condition"/> holds, and
+/// goes on with the next step otherwise; with no condition it always jumps. The value passes through.
+/// </summary>
+internal sealed record JumpAction(Condition? Condition, Located<string> Target) : StepAction
 {
     /// <summary>The target that ends the job.</summary>
     public const string End = "end";
 
-    public override string Kind => "if";
+    public override string Kind => Condition is null ? "goTo" : "if";
 }
 
 /// <summary>Waits for the signal <see cref="Signal"/>, whose payload (of <see cref="Payload"/>'s shape) is the next step's input.</summary>

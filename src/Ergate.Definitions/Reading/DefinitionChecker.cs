@@ -48,8 +48,9 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
             }
         }
 
-        var sound = workflow.Steps.All(step => CheckReferences(step)) & (workflow.IsGraph ? CheckGraph(workflow, indexByName) : CheckJumps(workflow, indexByName));
-        if (sound)
+        var referencesKnown = workflow.Steps.Count(step => !CheckReferences(step)) == 0;
+        var sound = referencesKnown & (workflow.IsGraph ? CheckGraph(workflow, indexByName) : CheckJumps(workflow, indexByName));
+        if (sound && workflow.AllStepsRead)
         {
             new ShapeFlow(this, workflow, indexByName).Check();
         }
@@ -82,7 +83,7 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
             var step = workflow.Steps[i];
             foreach (var (target, what) in Jumps(step))
             {
-                if (what == "goTo" && target.Value == ConditionAction.End)
+                if (what == "goTo" && target.Value == JumpAction.End)
                 {
                     continue;
                 }
@@ -141,7 +142,7 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
 
     private static IEnumerable<(Located<string> Target, string What)> Jumps(StepDefinition step)
     {
-        if (step.Action is ConditionAction condition)
+        if (step.Action is JumpAction condition)
         {
             yield return (condition.Target, "goTo");
         }
@@ -228,7 +229,7 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
                 {
                     foreach (var problem in ShapeFit.Problems(shape, outputs))
                     {
-                        checker.Error(workflow.Name.Position, $"Workflow '{workflow.Name.Value}' declares outputs that {source} does not give: {problem}.");
+                        checker.Error(workflow.Name.Position, $"Workflow '{workflow.Name.Value}' declares outputs the value from {source} does not have: {problem}.");
                     }
                 }
             }
@@ -242,12 +243,18 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
                 var step = workflow.Steps[i];
                 var received = _incoming[i].Count == 0 ? ValueShape.Any : _incoming[i].Select(edge => edge.Shape).Aggregate(ShapeFit.Common);
                 var output = Step(step, _incoming[i], received);
-                var source = $"step '{step.Name.Value}'";
-                To(i + 1, source, output);
+                if (step.Action is not JumpAction { Condition: null })
+                {
+                    To(i + 1, $"step '{step.Name.Value}'", output);
+                }
+
                 switch (step.Action)
                 {
-                    case ConditionAction condition:
-                        To(condition.Target.Value == ConditionAction.End ? -1 : indexByName[condition.Target.Value], $"step '{step.Name.Value}' (when its condition holds)", output);
+                    case JumpAction jump:
+                        To(
+                            jump.Target.Value == JumpAction.End ? -1 : indexByName[jump.Target.Value],
+                            jump.Condition is null ? $"step '{step.Name.Value}'" : $"step '{step.Name.Value}' (when its condition holds)",
+                            output);
                         break;
                     case SignalAction { OnTimeout: { } onTimeout }:
                         To(indexByName[onTimeout.Value], $"step '{step.Name.Value}' (on timeout, nothing)", ValueShape.Any);
@@ -325,11 +332,11 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
                 given = step.Input is null ? given : mapped;
                 foreach (var problem in ShapeFit.Problems(mapped, wanted))
                 {
-                    checker.Error(step.Name.Position, $"Step '{step.Name.Value}' ({step.Action.Kind} '{Target(step)}') cannot take what {source} hands on: {problem}.");
+                    checker.Error(step.Name.Position, $"Step '{step.Name.Value}' ({step.Action.Kind} '{Target(step)}') cannot take the value from {source}: {problem}.");
                 }
             }
 
-            if (step.Action is ConditionAction condition)
+            if (step.Action is JumpAction { Condition: { } condition })
             {
                 CheckConditionField(step, condition, given);
             }
@@ -356,7 +363,7 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
                 }
                 else
                 {
-                    checker.Error(path.Position, $"The input of step '{step.Name.Value}' takes '{path.Value}', which is not in what {source} hands on.");
+                    checker.Error(path.Position, $"The input of step '{step.Name.Value}' takes '{path.Value}', which is not in the value from {source}.");
                     sound = false;
                 }
             }
@@ -364,14 +371,14 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
             return sound ? ValueShape.Object(fields) : null;
         }
 
-        private void CheckConditionField(StepDefinition step, ConditionAction condition, ValueShape given)
+        private void CheckConditionField(StepDefinition step, Condition condition, ValueShape given)
         {
-            var path = condition.Condition.Field;
+            var path = condition.Field;
             if (Resolve(given, path.Value) is not { } field)
             {
                 checker.Error(path.Position, $"The condition of step '{step.Name.Value}' tests '{path.Value}', which is not in the value the step receives.");
             }
-            else if (condition.Condition.Operator is ConditionOperator.GreaterThan or ConditionOperator.LessThan or ConditionOperator.AtLeast or ConditionOperator.AtMost
+            else if (condition.Operator is ConditionOperator.GreaterThan or ConditionOperator.LessThan or ConditionOperator.AtLeast or ConditionOperator.AtMost
                 && field.Shape.Kind is not (ValueKind.Integer or ValueKind.Number or ValueKind.Any))
             {
                 checker.Error(path.Position, $"The condition of step '{step.Name.Value}' compares '{path.Value}' with a number, and it is {field.Shape.KindWithArticle}.");

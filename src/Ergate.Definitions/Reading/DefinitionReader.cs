@@ -114,6 +114,7 @@ internal sealed class DefinitionReader
         var retry = fields.TryGetValue("retry", out var retryNode) ? Retry(retryNode, what) : null;
         var maxConcurrent = fields.TryGetValue("maxConcurrentSteps", out var maxNode) ? _read.Integer(maxNode, $"'maxConcurrentSteps' of {what}", minimum: 0)?.Value : 0;
         var steps = new List<StepDefinition>();
+        var allStepsRead = false;
         if (!fields.TryGetValue("steps", out var stepsNode))
         {
             _read.Error(node.Position, $"{NodeReader.Capitalized(what)} has no 'steps'.");
@@ -127,6 +128,7 @@ internal sealed class DefinitionReader
             }
 
             steps.AddRange(items.Select(item => Step(item, what)).OfType<StepDefinition>());
+            allStepsRead = steps.Count == items.Count && items.Count > 0;
         }
 
         var observers = fields.TryGetValue("observers", out var observersNode)
@@ -134,7 +136,7 @@ internal sealed class DefinitionReader
             : [];
         return name is null || version is null || inputs is null || maxConcurrent is null
             ? null
-            : new WorkflowDefinition(name.Value, version.Value, _read.Text(fields, "description", what, node.Position)?.Value, inputs, outputs, retry, maxConcurrent.Value, steps, observers);
+            : new WorkflowDefinition(name.Value, version.Value, _read.Text(fields, "description", what, node.Position)?.Value, inputs, outputs, retry, maxConcurrent.Value, steps, observers, allStepsRead);
     }
 
     private StepDefinition? Step(DefinitionNode node, string workflow)
@@ -151,10 +153,15 @@ internal sealed class DefinitionReader
         var name = _read.Text(fields, "name", $"a step of {workflow}", node.Position, required: true);
         var what = name is { } named ? $"step '{named.Value}'" : $"a step of {workflow}";
         var actionKeys = StepActionKeys.Where(fields.ContainsKey).ToList();
+        if (actionKeys.Count == 0 && fields.ContainsKey("goTo"))
+        {
+            actionKeys.Add("goTo"); // a jump without a condition
+        }
+
         if (actionKeys.Count != 1)
         {
             _read.Error(node.Position, actionKeys.Count == 0
-                ? $"{NodeReader.Capitalized(what)} does nothing: give it one of {string.Join(", ", StepActionKeys)}."
+                ? $"{NodeReader.Capitalized(what)} does nothing: give it one of {string.Join(", ", StepActionKeys)}, goTo."
                 : $"{NodeReader.Capitalized(what)} has {string.Join(" and ", actionKeys)}; a step does one of {string.Join(", ", StepActionKeys)}.");
             return null;
         }
@@ -173,7 +180,7 @@ internal sealed class DefinitionReader
 
     private StepAction? Action(string kind, Dictionary<string, DefinitionNode> fields, string what, SourcePosition position)
     {
-        KeysOnlyFor(fields, what, kind, ("timeout", ["service", "waitForSignal"]), ("goTo", ["if"]), ("onTimeout", ["waitForSignal"]), ("outputs", ["waitForSignal"]));
+        KeysOnlyFor(fields, what, kind, ("timeout", ["service", "waitForSignal"]), ("goTo", ["if", "goTo"]), ("onTimeout", ["waitForSignal"]), ("outputs", ["waitForSignal"]));
         var node = fields[kind];
         switch (kind)
         {
@@ -185,7 +192,9 @@ internal sealed class DefinitionReader
             case "if":
                 var condition = Condition(node, what);
                 var target = _read.Text(fields, "goTo", what, position, required: true);
-                return condition is null || target is null ? null : new ConditionAction(condition, target.Value);
+                return condition is null || target is null ? null : new JumpAction(condition, target.Value);
+            case "goTo":
+                return _read.Text(node, $"'goTo' of {what}") is { } always ? new JumpAction(null, always) : null;
             case "waitForSignal":
                 var signal = _read.Text(node, $"the signal of {what}");
                 var signalTimeout = fields.TryGetValue("timeout", out var timeoutNode) ? _read.Duration(timeoutNode, $"the timeout of {what}") : null;

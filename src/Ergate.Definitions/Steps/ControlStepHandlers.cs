@@ -2,8 +2,8 @@ using System.Text.Json;
 
 namespace Ergate.Definitions;
 
-/// <summary>A condition step: jumps (or ends the job) when its condition holds, goes on with the next step otherwise; the value passes through.</summary>
-internal sealed class ConditionStepHandler(InputMapping? mapping, ConditionAction action) : DefinedStepHandler(mapping)
+/// <summary>A jump: to a later step or the end when its condition holds (always, without one), on with the next step otherwise; the value passes through.</summary>
+internal sealed class JumpStepHandler(InputMapping? mapping, JumpAction action) : DefinedStepHandler(mapping)
 {
     protected override ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -12,12 +12,16 @@ internal sealed class ConditionStepHandler(InputMapping? mapping, ConditionActio
             return new(StepOutcome.Next(input));
         }
 
-        return new(action.Target.Value == ConditionAction.End ? StepOutcome.GoToEnd(input) : StepOutcome.GoTo(action.Target.Value, input));
+        return new(action.Target.Value == JumpAction.End ? StepOutcome.GoToEnd(input) : StepOutcome.GoTo(action.Target.Value, input));
     }
 
     private bool Holds(object? input)
     {
-        var condition = action.Condition;
+        if (action.Condition is not { } condition)
+        {
+            return true;
+        }
+
         var json = input as JsonElement? ?? JsonSerializer.SerializeToElement(input, JobSerializer.Options);
         var field = At(json, condition.Field.Value);
         var present = field is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) };

@@ -44,11 +44,11 @@ internal sealed class DefinedWorkflowBuilder(
 
             switch (definedStep.Action)
             {
-                case ConditionAction { Target.Value: ConditionAction.End }:
+                case JumpAction { Target.Value: JumpAction.End }:
                     step.CanGoToEnd();
                     break;
-                case ConditionAction condition:
-                    step.CanGoTo(condition.Target.Value);
+                case JumpAction jump:
+                    step.CanGoTo(jump.Target.Value);
                     break;
                 case SignalAction { OnTimeout: { } onTimeout }:
                     step.CanGoTo(onTimeout.Value);
@@ -63,7 +63,7 @@ internal sealed class DefinedWorkflowBuilder(
     {
         TaskAction task => TaskHandler(tasks[task.Task.Value], step.Input),
         ServiceAction call => new ServiceStepHandler(step.Input, services[call.Service.Value], call.Timeout ?? services[call.Service.Value].Definition.Timeout, clients),
-        ConditionAction condition => new ConditionStepHandler(step.Input, condition),
+        JumpAction jump => new JumpStepHandler(step.Input, jump),
         SignalAction signal => new SignalStepHandler(step.Input, signal),
         SleepAction sleep => new SleepStepHandler(step.Input, sleep),
         _ => throw new InvalidOperationException($"Step '{step.Name.Value}' is of a kind this version cannot run: {step.Action.Kind}."),
