@@ -75,6 +75,21 @@ public sealed class GraphWorkflowTests
     }
 
     [Fact]
+    public async Task A_step_after_several_may_take_all_their_results_in_one_json_object_by_step_name()
+    {
+        var workflow = new Workflow("graph");
+        workflow.Step("left", (int x) => x + 1);
+        workflow.Step("right", (int x) => $"r{x}");
+        workflow.Step("join", (System.Text.Json.JsonElement results) => results.GetProperty("left").GetInt32() + results.GetProperty("right").GetString()).After("left", "right");
+        await using var app = TestApp.Create(_queue, _store, null, workflow);
+
+        await app.Client.StartAsync("graph", 1, new StartOptions { Id = "job" });
+        await RunUntilFinishedAsync(app, "job");
+
+        Assert.Equal("2r1", (await app.StoredAsync("job")).GetResult<string>());
+    }
+
+    [Fact]
     public async Task Progress_rises_with_the_steps_and_is_exactly_100_at_the_end()
     {
         var seen = new List<double>();

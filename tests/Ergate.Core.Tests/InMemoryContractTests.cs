@@ -2,19 +2,6 @@ using Ergate.Tests.Contracts;
 
 namespace Ergate.Core.Tests;
 
-/// <summary>The in-memory queue for the queue contracts.</summary>
-public sealed class InMemoryQueueFactory : JobQueueFactory
-{
-    protected override Task<IJobQueue> CreateAsync() => Task.FromResult<IJobQueue>(new InMemoryJobQueue());
-}
-
-/// <summary>The in-memory store for the store contracts.</summary>
-public sealed class InMemoryStoreFactory : JobStateCleanupFactory
-{
-    public override Task<IJobStateStore> CreateStoreAsync(TimeSpan? finishedJobRetention) =>
-        Task.FromResult<IJobStateStore>(new InMemoryJobStateStore(finishedJobRetention));
-}
-
 public sealed class InMemoryQueueContract() : JobQueueContract(new InMemoryQueueFactory());
 
 public sealed class InMemoryDelayedDeliveryContract() : DelayedDeliveryContract(new InMemoryQueueFactory());

@@ -58,6 +58,11 @@ public sealed class RabbitMqClientContract(RabbitMqFixture fixture, RedisStateSe
 public sealed class RabbitMqChildJobContract(RabbitMqFixture fixture, RedisStateServer redis)
     : ChildJobContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum), redis), IClassFixture<RedisStateServer>;
 
+/// <summary>Workflows defined in files over RabbitMQ with the job state in a redis-server of its own.</summary>
+[Collection(RabbitMqCollection.Name)]
+public sealed class RabbitMqDefinedWorkflowContract(RabbitMqFixture fixture, RedisStateServer redis)
+    : DefinedWorkflowContract(new RabbitMqQueueFactory(fixture, RabbitMqQueueType.Quorum), redis), IClassFixture<RedisStateServer>;
+
 /// <summary>Graph workflows over RabbitMQ with the job state in a redis-server of its own.</summary>
 [Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqGraphWorkflowContract(RabbitMqFixture fixture, RedisStateServer redis)

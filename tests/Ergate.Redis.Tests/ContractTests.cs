@@ -84,3 +84,6 @@ public sealed class RedisGraphWorkflowContract(RedisServerFixture redis) : Graph
 
 [Collection(RedisCollection.Name)]
 public sealed class RedisStateCleanupContract(RedisServerFixture redis) : JobStateCleanupContract(new RedisStoreFactory(redis));
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisDefinedWorkflowContract(RedisServerFixture redis) : DefinedWorkflowContract(new RedisQueueFactory(redis), new RedisStoreFactory(redis));

@@ -49,3 +49,6 @@ public sealed class TestHostClientContract(RedisStateServer redis) : ClientContr
 
 /// <summary>Child jobs over Service Bus (the protocol test double) with the job state in a redis-server of its own.</summary>
 public sealed class TestHostChildJobContract(RedisStateServer redis) : ChildJobContract(new TestHostQueueFactory(), redis), Xunit.IClassFixture<RedisStateServer>;
+
+/// <summary>Workflows defined in files over Service Bus (the protocol test double) with the job state in a redis-server of its own.</summary>
+public sealed class TestHostDefinedWorkflowContract(RedisStateServer redis) : DefinedWorkflowContract(new TestHostQueueFactory(), redis), Xunit.IClassFixture<RedisStateServer>;

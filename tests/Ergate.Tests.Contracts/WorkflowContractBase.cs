@@ -50,6 +50,11 @@ public abstract class WorkflowContractBase(JobQueueFactory queues, JobStateStore
     /// <summary>The workflows the worker registers.</summary>
     protected abstract IEnumerable<Workflow> Workflows();
 
+    /// <summary>Adds what else the worker app needs (workflow definition files, tasks, configuration) before it is built.</summary>
+    protected virtual void ConfigureBuilder(ErgateAppBuilder builder)
+    {
+    }
+
     /// <summary>Adds what else the worker app needs (observers) once its workflows are registered.</summary>
     protected virtual void Configure(ErgateApp app)
     {
@@ -104,6 +109,7 @@ public abstract class WorkflowContractBase(JobQueueFactory queues, JobStateStore
             options.MaxConcurrency = MaxConcurrency;
             configure?.Invoke(options);
         });
+        ConfigureBuilder(builder);
         var app = builder.Build();
         foreach (var workflow in Workflows())
         {

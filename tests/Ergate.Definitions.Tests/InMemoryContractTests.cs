@@ -1,0 +1,5 @@
+using Ergate.Tests.Contracts;
+
+namespace Ergate.Definitions.Tests;
+
+public sealed class InMemoryDefinedWorkflowContract() : DefinedWorkflowContract(new InMemoryQueueFactory(), new InMemoryStoreFactory());
