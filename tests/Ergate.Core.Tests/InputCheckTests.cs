@@ -61,7 +61,9 @@ public sealed class InputCheckTests
         });
         await using var app = builder.Build();
 
-        await app.RunUntilIdleAsync(await app.Client.StartAsync("greet", "ada", new StartOptions { Id = "greeting" }));
+        await app.Client.StartAsync("greet", "ada", new StartOptions { Id = "greeting" });
+        using var limit = new CancellationTokenSource(TestApp.RunLimit);
+        await app.RunUntilIdleAsync(limit.Token);
 
         Assert.Equal("hello ada", (await app.StoredAsync("greeting")).GetResult<string>());
     }
