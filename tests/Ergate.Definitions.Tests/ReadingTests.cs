@@ -146,12 +146,18 @@ public sealed class ReadingTests
                   customer: { type: object, fields: { name: string, vip: { type: boolean, required: false } } }
                   lines: { type: array, items: { type: object, fields: { sku: string, qty: integer } } }
                   colour: color
+                  count: 1
                 steps: [{ name: wait, sleep: 1s }]
             """;
 
         var errors = Checks.Of("orders.yaml", yaml);
 
-        Assert.Equal(["7:15 The type of field 'colour' of the inputs of workflow 'orders' must be one of any, string, integer, number, boolean, object, array, not 'color'."], errors.Lines());
+        Assert.Equal(
+            [
+                "7:15 The type of field 'colour' of the inputs of workflow 'orders' must be one of any, string, integer, number, boolean, object, array, not 'color'.",
+                "8:14 The type of field 'count' of the inputs of workflow 'orders' must be one of any, string, integer, number, boolean, object, array, not '1'.",
+            ],
+            errors.Lines());
     }
 
     [Fact]

@@ -54,6 +54,35 @@ public sealed class WorkflowTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_of_a_file_defined_workflow_is_listed_and_traced_like_any_job()
+    {
+        var activities = new List<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ErgateTelemetry.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                lock (activities)
+                {
+                    activities.Add(activity);
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using var app = await StartAsync();
+
+        await app.RunAsync("order", new { id = "L-1", total = 10 }, id: "listed");
+
+        var listed = await app.Client.ListAsync(new JobQuery(JobStatus.Completed, "order")).ToListAsync();
+        Assert.Equal("listed", Assert.Single(listed).Id);
+        lock (activities)
+        {
+            Assert.Contains(activities, activity => activity.GetTagItem("ergate.job.id") as string == "listed" && activity.GetTagItem("ergate.workflow") as string == "order");
+        }
+    }
+
+    [Fact]
     public async Task A_condition_jumps_to_a_signal_whose_payload_goes_on_after_a_durable_sleep()
     {
         await using var app = await StartAsync();
@@ -220,6 +249,16 @@ public sealed class WorkflowTests : IDisposable
         var refused = await Assert.ThrowsAsync<DefinitionException>(() => StartAsync(builder => builder.AddWorkflowsFrom("no/such/folder")));
 
         Assert.EndsWith("no/such/folder:1:1 No definition file or folder is there (AddWorkflowsFrom).", Assert.Single(refused.Errors.InFiles()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_folder_without_definition_files_stops_the_start()
+    {
+        using var empty = new DefinitionFolder(("notes.txt", "not a definition"));
+
+        var refused = await Assert.ThrowsAsync<DefinitionException>(() => RunningApp.StartAsync(empty));
+
+        Assert.Equal($"{empty.Path}:1:1 The folder holds no definition file (.yaml, .yml or .json) (AddWorkflowsFrom).", Assert.Single(refused.Errors.InFiles()));
     }
 
     [Fact]

@@ -10,6 +10,9 @@ internal sealed class DefinitionReader
 {
     private static readonly string[] StepActionKeys = ["task", "service", "if", "waitForSignal", "sleep"];
 
+    /// <summary>How long a service call may take when neither the service nor the step says.</summary>
+    private static readonly TimeSpan ServiceTimeout = TimeSpan.FromSeconds(30);
+
     private readonly NodeReader _read;
     private readonly string _folder;
 
@@ -92,9 +95,6 @@ internal sealed class DefinitionReader
             ? null
             : new ServiceDefinition(name.Value, _read.Text(fields, "description", what, node.Position)?.Value, baseAddress.Value, path, method, timeout ?? ServiceTimeout, inputs, outputs);
     }
-
-    /// <summary>How long a service call may take when neither the service nor the step says.</summary>
-    public static TimeSpan ServiceTimeout { get; } = TimeSpan.FromSeconds(30);
 
     private WorkflowDefinition? Workflow(DefinitionNode node)
     {

@@ -5,7 +5,7 @@ internal sealed class DefinitionSources
 {
     public List<string> Paths { get; } = [];
 
-    /// <summary>The definition files under the paths (<c>.yaml</c>, <c>.yml</c>, <c>.json</c>, in folders at any depth, in order of path); a path that does not exist is an error.</summary>
+    /// <summary>The definition files under the paths (<c>.yaml</c>, <c>.yml</c>, <c>.json</c>, in folders at any depth, in order of path); a path that does not exist, or a folder without one, is an error.</summary>
     public IEnumerable<string> Files(string root, List<DefinitionError> errors)
     {
         foreach (var path in Paths)
@@ -17,7 +17,13 @@ internal sealed class DefinitionSources
             }
             else if (Directory.Exists(full))
             {
-                foreach (var file in Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Where(IsDefinitionFile).Order(StringComparer.Ordinal))
+                var files = Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Where(IsDefinitionFile).Order(StringComparer.Ordinal).ToList();
+                if (files.Count == 0)
+                {
+                    errors.Add(new(new SourcePosition(full, 1, 1), "The folder holds no definition file (.yaml, .yml or .json) (AddWorkflowsFrom)."));
+                }
+
+                foreach (var file in files)
                 {
                     yield return file;
                 }

@@ -32,8 +32,11 @@ internal sealed record ValueShape(ValueKind Kind, IReadOnlyDictionary<string, Fi
     public static ValueShape Object(IReadOnlyDictionary<string, FieldShape> fields) => new(ValueKind.Object, fields);
 
     /// <summary>The kind named <paramref name="name"/> (<c>string</c>, <c>integer</c>, ...); false for an unknown name.</summary>
-    public static bool TryParseKind(string name, out ValueKind kind) =>
-        Enum.TryParse(name, ignoreCase: false, out kind) || (Enum.TryParse(name, ignoreCase: true, out kind) && name == name.ToLowerInvariant());
+    public static bool TryParseKind(string name, out ValueKind kind)
+    {
+        kind = Enum.GetValues<ValueKind>().FirstOrDefault(candidate => candidate.ToString().ToLowerInvariant() == name);
+        return kind.ToString().ToLowerInvariant() == name;
+    }
 
     /// <summary>The kind names a definition may write, for errors.</summary>
     public static string KindNames => string.Join(", ", Enum.GetNames<ValueKind>().Select(name => name.ToLowerInvariant()));
