@@ -115,7 +115,7 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
     /// <summary>
     /// Each job enqueued five times (a producer retrying, a publish repeated after a lost
     /// confirm) over three workers: every step runs exactly once, the copies are settled without
-    /// running, and so is a copy that arrives after the job completed.
+    /// running (each at least once), and so is a copy that arrives after the job completed.
     /// </summary>
     [Fact]
     public async Task Copies_of_a_job_across_three_workers_run_every_step_once()
@@ -154,7 +154,9 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
         await AssertEveryJobCompletedAsync(jobCount);
         Assert.Equal(0, report.DuplicateStepRuns);
         Assert.Equal(jobCount * 3, report.StepRuns);
-        Assert.Equal(jobCount * copies, harness.CountWorkerOutput("[1014]"));
+        // At least once each: a worker stopped (once the count is reached) between logging a copy and
+        // acknowledging it leaves that copy to be settled, and logged, again by another worker.
+        Assert.InRange(harness.CountWorkerOutput("[1014]"), jobCount * copies, (jobCount * copies) + (jobCount * 2));
     }
 
     /// <summary>
