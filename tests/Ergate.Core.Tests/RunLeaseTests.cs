@@ -73,6 +73,36 @@ public sealed class RunLeaseTests
     }
 
     [Fact]
+    public async Task A_copy_delivered_while_its_job_runs_in_the_same_worker_settles_when_the_run_ends()
+    {
+        // Started (stored and enqueued), then enqueued once more: the two copies reach two lanes
+        // at once. The copy that finds the job held by the other lane's run must not wait out a
+        // whole lease (30 s by default) in the queue, which keeps the queue busy and the app from
+        // ever becoming idle meanwhile.
+        const int rounds = 3;
+        for (var round = 0; round < rounds; round++)
+        {
+            var queue = new InMemoryJobQueue(TimeSpan.FromMilliseconds(50));
+            var store = new InMemoryJobStateStore();
+            await using var app = TestApp.Create(queue, store, builder => builder.Logging.AddFakeLogging().SetMinimumLevel(LogLevel.Debug), SlowSteps("twin", "only"));
+            var logs = app.Services.GetFakeLogCollector();
+            await queue.EnqueueAsync(await app.Client.StartAsync("twin", null, new StartOptions { Id = $"twin-{round}" }));
+
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await app.RunUntilIdleAsync(limit.Token);
+
+            Assert.False(limit.IsCancellationRequested, $"Round {round}: the app did not become idle in time ({queue.DelayedCount} delayed).");
+            Assert.Equal(JobStatus.Completed, (await app.StoredAsync($"twin-{round}")).Status);
+            Assert.Single(logs.GetSnapshot(), record => record.Id.Id == 1014); // delivered again but already completed
+            Assert.DoesNotContain(logs.GetSnapshot(), record => record.Id.Id == 1031); // sent back to the queue for a lease
+            Assert.Equal(0, queue.ReadyCount + queue.DelayedCount);
+            Assert.Empty(queue.DeadLetters);
+        }
+
+        Assert.Equal(rounds, _runs["only"]);
+    }
+
+    [Fact]
     public async Task A_job_held_by_a_dead_worker_runs_once_its_lease_expires()
     {
         var queue = new InMemoryJobQueue();

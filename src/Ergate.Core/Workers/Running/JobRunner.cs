@@ -20,7 +20,8 @@ namespace Ergate;
 ///     delivery goes back to the queue.
 /// A store with run leases (<see cref="IRunLeaseStore"/>) lets one run at a time hold a job:
 /// checkpoint 1 takes the lease with the stored state, a copy of a job that another run holds
-/// goes back to the queue until the lease is free, then resumes or settles, and every state the
+/// goes back to the queue until the lease is free (or, when that run is this worker's, waits for
+/// it to let the lease go), then resumes or settles, and every state the
 /// run stores is stored only while it still holds the lease, checked by the store in the write
 /// itself (<see cref="IRunLeaseStore.TryUpdateAsHolderAsync"/>): a write retried while the store
 /// was away can never land after the lease expired and another run read the job.
@@ -691,10 +692,11 @@ internal sealed partial class JobRunner(
         }
 
         // A job waiting for children is held only by a run as short as looking at their
-        // outcomes: a wake-up waits that out here rather than going back to the queue.
-        for (var tries = 0; !lease.Taken && lease.StoredJob is { } waiting && WaitsForChildren(waiting) && tries < WakeUpLeaseTries; tries++)
+        // outcomes, and a job held by a run of this worker (this copy of its message came while
+        // it ran) is free as soon as that run lets its lease go: either is waited out here rather
+        // than in the queue, where the copy would wait for up to a whole lease after the run ended.
+        for (var tries = 0; !lease.Taken && tries < WakeUpLeaseTries && await WaitForHolderAsync(lease).ConfigureAwait(false); tries++)
         {
-            await Task.Delay(WakeUpLeasePause, time, signals.HardStop).ConfigureAwait(false);
             lease = await ReadAsync(delivered.Id, holder, signals.HardStop).ConfigureAwait(false);
         }
 
@@ -715,9 +717,7 @@ internal sealed partial class JobRunner(
             // Back when the lease runs out: after a second at least, but never later than a whole
             // lease (which may be shorter); a job waiting for children after a short while (its
             // holder is slow or dead: a dead one's lease runs out meanwhile).
-            var delay = WaitsForChildren(job)
-                ? WakeUpRetryDelay
-                : TimeSpan.FromTicks(Math.Min(Math.Max(lease.ExpiresIn.Ticks, TimeSpan.TicksPerSecond), leases!.Duration.Ticks));
+            var delay = WaitsForChildren(job) ? WakeUpRetryDelay : UntilLeaseEnds(lease);
             Log.HeldElsewhere(logger, job.Id, lease.Holder, delay);
             await HandBackAsync(delivery, delivered, delay).ConfigureAwait(false);
             return null;
@@ -725,6 +725,24 @@ internal sealed partial class JobRunner(
 
         return job;
     }
+
+    /// <summary>Waits for the holder of a lease that was not taken; false when the copy should not wait here (it goes back to the queue, or settles a finished job).</summary>
+    private async ValueTask<bool> WaitForHolderAsync(RunLease lease)
+    {
+        if (lease.StoredJob is { } waiting && WaitsForChildren(waiting))
+        {
+            await Task.Delay(WakeUpLeasePause, time, signals.HardStop).ConfigureAwait(false);
+            return true;
+        }
+
+        // Waited at most as long as the copy would wait in the queue; at shutdown it goes back there.
+        return lease.StoredJob?.Status.IsFinished() != true
+            && await leases!.WaitForRunHereAsync(lease.Holder, UntilLeaseEnds(lease), WakeUpLeasePause, signals.Stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>How long a copy of a job held by another run waits: until its lease runs out, after a second at least, but never later than a whole lease.</summary>
+    private TimeSpan UntilLeaseEnds(RunLease lease) =>
+        TimeSpan.FromTicks(Math.Min(Math.Max(lease.ExpiresIn.Ticks, TimeSpan.TicksPerSecond), leases!.Duration.Ticks));
 
     private async ValueTask<RunLease> ReadAsync(string jobId, string? holder, CancellationToken cancellationToken) => holder is null
         ? new RunLease(true, await store.GetAsync(jobId, cancellationToken).ConfigureAwait(false))

@@ -11,15 +11,16 @@ namespace Ergate;
 internal sealed class RunLeaseKeeper(IRunLeaseStore store, TimeSpan duration, TimeProvider time, ILogger logger)
 {
     // Unique per worker: machine, process id and a random part (a restarted container can reuse a pid, and one process can host several workers).
-    private readonly string _worker = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
-    private readonly ConcurrentDictionary<RunLeaseHold, byte> _held = new(ReferenceEqualityComparer.Instance);
+    private readonly string _worker = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}:";
+    // The held leases by holder (unique per run).
+    private readonly ConcurrentDictionary<string, RunLeaseHold> _held = new(StringComparer.Ordinal);
     private long _runs;
 
     /// <summary>How long a lease lasts unless renewed.</summary>
     public TimeSpan Duration => duration;
 
     /// <summary>A holder name for a new run, unique across processes and runs.</summary>
-    public string NewHolder() => $"{_worker}:{Interlocked.Increment(ref _runs)}";
+    public string NewHolder() => $"{_worker}{Interlocked.Increment(ref _runs)}";
 
     /// <summary>Takes job <paramref name="jobId"/>'s lease for <paramref name="holder"/> and reads its stored state.</summary>
     public ValueTask<RunLease> TakeAsync(string jobId, string holder, CancellationToken cancellationToken) =>
@@ -29,14 +30,41 @@ internal sealed class RunLeaseKeeper(IRunLeaseStore store, TimeSpan duration, Ti
     public RunLeaseHold Hold(string jobId, string holder)
     {
         var hold = new RunLeaseHold(this, jobId, holder);
-        _held.TryAdd(hold, 0);
+        _held.TryAdd(holder, hold);
         return hold;
+    }
+
+    /// <summary>
+    /// Waits, at most <paramref name="timeout"/>, until the run of this worker named
+    /// <paramref name="holder"/> lets its lease go (releases it, loses it or ends); a run of this
+    /// worker that keeps no lease (it is taking one, or let it go a moment ago) is given
+    /// <paramref name="pause"/>. False when <paramref name="holder"/> is not a run of this worker,
+    /// or its run still holds the lease after the timeout or when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public async ValueTask<bool> WaitForRunHereAsync(string? holder, TimeSpan timeout, TimeSpan pause, CancellationToken cancellationToken)
+    {
+        if (holder is null || !holder.StartsWith(_worker, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        try
+        {
+            await (_held.TryGetValue(holder, out var hold)
+                ? hold.LetGo.WaitAsync(timeout, time, cancellationToken)
+                : Task.Delay(pause, time, cancellationToken)).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Gives the lease up early (the job goes back to the queue); a failure only logs: the lease then expires by itself.</summary>
     public async ValueTask ReleaseAsync(RunLeaseHold hold)
     {
-        _held.TryRemove(hold, out _);
+        _held.TryRemove(hold.Holder, out _);
         try
         {
             await store.ReleaseRunLeaseAsync(hold.JobId, hold.Holder, CancellationToken.None).ConfigureAwait(false);
@@ -44,6 +72,10 @@ internal sealed class RunLeaseKeeper(IRunLeaseStore store, TimeSpan duration, Ti
         catch (Exception ex)
         {
             Log.RunLeaseNotReleased(logger, hold.JobId, duration, ex);
+        }
+        finally
+        {
+            hold.SignalLetGo();
         }
     }
 
@@ -55,7 +87,7 @@ internal sealed class RunLeaseKeeper(IRunLeaseStore store, TimeSpan duration, Ti
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                foreach (var hold in _held.Keys)
+                foreach (var hold in _held.Values)
                 {
                     await RenewAsync(hold, cancellationToken).ConfigureAwait(false);
                 }
@@ -80,21 +112,27 @@ internal sealed class RunLeaseKeeper(IRunLeaseStore store, TimeSpan duration, Ti
         }
 
         // A run that just stored its finished state (which releases the lease) ends on its own.
-        if (!renewed && _held.TryRemove(hold, out _))
+        if (!renewed && _held.TryRemove(hold.Holder, out _))
         {
             Log.RunLeaseLost(logger, hold.JobId);
+            hold.SignalLetGo();
             await hold.SignalLostAsync().ConfigureAwait(false);
         }
     }
 
     /// <summary>Stops renewing <paramref name="hold"/>: its run ended.</summary>
-    internal void Forget(RunLeaseHold hold) => _held.TryRemove(hold, out _);
+    internal void Forget(RunLeaseHold hold)
+    {
+        _held.TryRemove(hold.Holder, out _);
+        hold.SignalLetGo();
+    }
 }
 
 /// <summary>One run's lease on its job, renewed by <see cref="RunLeaseKeeper"/> until disposed.</summary>
 internal sealed class RunLeaseHold(RunLeaseKeeper keeper, string jobId, string holder) : IDisposable
 {
     private readonly CancellationTokenSource _lost = new();
+    private readonly TaskCompletionSource _letGo = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string JobId => jobId;
 
@@ -105,7 +143,12 @@ internal sealed class RunLeaseHold(RunLeaseKeeper keeper, string jobId, string h
 
     public bool IsLost => _lost.IsCancellationRequested;
 
+    /// <summary>Completes when the run lets the lease go: it released or lost it, or ended.</summary>
+    internal Task LetGo => _letGo.Task;
+
     internal Task SignalLostAsync() => _lost.CancelAsync();
+
+    internal void SignalLetGo() => _letGo.TrySetResult();
 
     /// <summary>Stops the renewals. The token source is not disposed: a renewal may still be signalling it (it holds no timer or wait handle).</summary>
     public void Dispose() => keeper.Forget(this);
