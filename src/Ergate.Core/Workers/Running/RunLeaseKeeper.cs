@@ -132,7 +132,10 @@ internal sealed class RunLeaseKeeper(IRunLeaseStore store, TimeSpan duration, Ti
 internal sealed class RunLeaseHold(RunLeaseKeeper keeper, string jobId, string holder) : IDisposable
 {
     private readonly CancellationTokenSource _lost = new();
-    private readonly TaskCompletionSource _letGo = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Made only when a copy of the job waits for this run (rare), so a run allocates nothing for it.
+    private TaskCompletionSource? _letGo;
+    private int _wentAway;
 
     public string JobId => jobId;
 
@@ -144,11 +147,31 @@ internal sealed class RunLeaseHold(RunLeaseKeeper keeper, string jobId, string h
     public bool IsLost => _lost.IsCancellationRequested;
 
     /// <summary>Completes when the run lets the lease go: it released or lost it, or ended.</summary>
-    internal Task LetGo => _letGo.Task;
+    internal Task LetGo
+    {
+        get
+        {
+            var letGo = Volatile.Read(ref _letGo)
+                ?? Interlocked.CompareExchange(ref _letGo, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null)
+                ?? _letGo!;
+
+            // Both sides fence (CompareExchange here, Exchange in SignalLetGo): one sees the other.
+            if (Volatile.Read(ref _wentAway) == 1)
+            {
+                letGo.TrySetResult();
+            }
+
+            return letGo.Task;
+        }
+    }
 
     internal Task SignalLostAsync() => _lost.CancelAsync();
 
-    internal void SignalLetGo() => _letGo.TrySetResult();
+    internal void SignalLetGo()
+    {
+        Interlocked.Exchange(ref _wentAway, 1);
+        Volatile.Read(ref _letGo)?.TrySetResult();
+    }
 
     /// <summary>Stops the renewals. The token source is not disposed: a renewal may still be signalling it (it holds no timer or wait handle).</summary>
     public void Dispose() => keeper.Forget(this);
