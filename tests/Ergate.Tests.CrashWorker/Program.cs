@@ -19,8 +19,14 @@
 // n..n+19, each squared by a child job of workflow "branch" (at most 10 at once); "sum" adds the
 // squares and hands the total to one child job of workflow "child" ("charge", then "confirm",
 // which adds 1); "check" ends the job with that. Every step writes its "start" line as above.
+//
+// With --CrashService:BaseAddress=<url> it also loads crash-definitions.yaml: workflow "defined",
+// whose steps "add" and "double" call that HTTP service (the test process's, which writes its
+// own trail line for each call it receives) and whose step "triple" runs the .NET task "triple"
+// (writing its "start" line as above).
 using Ergate;
 using Ergate.Tests.CrashWorker;
+using Microsoft.Extensions.DependencyInjection;
 
 var builder = ErgateApp.CreateBuilder(args);
 var adapter = builder.Configuration["adapter"];
@@ -43,16 +49,19 @@ switch (adapter)
 var trailFolder = builder.Configuration["trail"] ?? throw new InvalidOperationException("--trail <folder> is required.");
 using var trail = new Trail(trailFolder);
 var stepDelayMs = int.Parse(builder.Configuration["stepDelayMs"] ?? "30", System.Globalization.CultureInfo.InvariantCulture);
+var steps = new StepStart(trail, stepDelayMs);
+if (builder.Configuration["CrashService:BaseAddress"] is not null)
+{
+    builder.Services.AddSingleton(steps);
+    builder.AddWorkflowsFrom(Path.Combine(AppContext.BaseDirectory, "crash-definitions.yaml"));
+    builder.AddTask<Triple>("triple");
+}
 
 await using var app = builder.Build();
 var workflow = new Workflow("crash");
 foreach (var step in new[] { "one", "two", "three" })
 {
-    workflow.Step(step, async (JobContext context, CancellationToken cancellationToken) =>
-    {
-        trail.Write($"start {context.JobId} {step} {Environment.ProcessId}");
-        await Task.Delay(Random.Shared.Next(stepDelayMs + 1), cancellationToken);
-    });
+    workflow.Step(step, (JobContext context, CancellationToken cancellationToken) => steps.BeginAsync(context, cancellationToken));
 }
 
 app.RegisterWorkflow(workflow);
@@ -66,50 +75,39 @@ app.AddObserver(new TrailObserver(trail));
 await app.RunAsync();
 return 0;
 
-async Task Begin(JobContext context, CancellationToken cancellationToken, string? payload = null)
-{
-    trail.Write($"start {context.JobId} {context.StepName} {Environment.ProcessId}");
-    if (payload is not null)
-    {
-        trail.Write($"input {context.JobId} {context.StepName} {payload}");
-    }
-
-    await Task.Delay(Random.Shared.Next(stepDelayMs + 1), cancellationToken);
-}
-
 Workflow[] FanOutWorkflows()
 {
     var branch = new Workflow("branch");
     branch.Step("square", async (int item, JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken);
+        await steps.BeginAsync(context, cancellationToken);
         return item * item;
     });
     var child = new Workflow("child");
     child.Step("charge", async (int total, JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken);
+        await steps.BeginAsync(context, cancellationToken);
         return total;
     });
     child.Step("confirm", async (int total, JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken);
+        await steps.BeginAsync(context, cancellationToken);
         return total + 1;
     });
     var fanOut = new Workflow("fan-out");
     fanOut.Step("split", async (int n, JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken);
+        await steps.BeginAsync(context, cancellationToken);
         return Enumerable.Range(n, 20).ToArray();
     }).ThenRunForEach("branch", maxConcurrency: 10);
     fanOut.Step("sum", async (int[] squares, JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken);
+        await steps.BeginAsync(context, cancellationToken);
         return squares.Sum();
     }).ThenRun("child");
     fanOut.Step("check", async (int total, JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken);
+        await steps.BeginAsync(context, cancellationToken);
         return total;
     });
     return [branch, child, fanOut];
@@ -120,27 +118,27 @@ Workflow DurableWorkflow()
     var durable = new Workflow("durable");
     durable.Step("charge", async (JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken);
+        await steps.BeginAsync(context, cancellationToken);
         return StepOutcome.Sleep(TimeSpan.FromMilliseconds(Random.Shared.Next(1_000, 3_001)));
     });
     durable.Step("await", async (JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken);
+        await steps.BeginAsync(context, cancellationToken);
         return StepOutcome.WaitForSignal("go");
     });
     durable.Step("first", async (string payload, JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken, payload);
+        await steps.BeginAsync(context, cancellationToken, payload);
         return StepOutcome.WaitForSignal("go");
     });
     durable.Step("second", async (string payload, JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken, payload);
+        await steps.BeginAsync(context, cancellationToken, payload);
         return payload;
     });
     durable.Step("done", async (string payload, JobContext context, CancellationToken cancellationToken) =>
     {
-        await Begin(context, cancellationToken);
+        await steps.BeginAsync(context, cancellationToken);
         return payload;
     });
     return durable;

@@ -5,7 +5,8 @@ namespace Ergate.Tests.CrashWorker;
 
 /// <summary>
 /// This process's trail file in the shared folder: one line per event, each written with a
-/// single unbuffered write so that a SIGKILL loses at most the line being written.
+/// single unbuffered write so that a SIGKILL loses at most the line being written. The crash
+/// tests' own process writes its trail with it too (Ergate.Tests.Servers links this file).
 /// </summary>
 internal sealed class Trail : IDisposable
 {
@@ -28,14 +29,4 @@ internal sealed class Trail : IDisposable
     }
 
     public void Dispose() => _file.Dispose();
-}
-
-/// <summary>Writes "stored &lt;job&gt; &lt;step&gt;" once a step's new state is stored.</summary>
-internal sealed class TrailObserver(Trail trail) : JobObserver
-{
-    public override ValueTask OnStepCompletedAsync(Job job, string stepName, CancellationToken cancellationToken)
-    {
-        trail.Write($"stored {job.Id} {stepName}");
-        return ValueTask.CompletedTask;
-    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -7,9 +8,10 @@ namespace Ergate.Tests.Servers;
 /// The crash tests every broker adapter passes with <see cref="CrashTestHarness"/>: worker
 /// processes (Ergate.Tests.CrashWorker) SIGKILLed at random over 2,000 jobs, a server restart
 /// in the middle of a run, every job enqueued five times over three workers, and durable
-/// workflows (timers, signals, cancellations) with kills and a restart. Every job must end in its
-/// expected final state and no step whose completion was stored may run again. An adapter opts in with
-/// a subclass that starts its servers.
+/// workflows (timers, signals, cancellations) with kills and a restart; fan-outs and child
+/// workflows, and workflows defined in a file that call an HTTP service, with kills and a restart.
+/// Every job must end in its expected final state and no step whose completion was stored may run
+/// (or call its service) again. An adapter opts in with a subclass that starts its servers.
 /// </summary>
 public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -30,6 +32,9 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
 
     /// <summary>Stops the server the test restarts mid-run, waits a moment and starts it again.</summary>
     protected abstract Task RestartServerAsync();
+
+    /// <summary>What the broker holds that the store does not show, added to the message of a run that timed out (such as messages it dead-lettered itself): "; ..." or empty (the default).</summary>
+    protected virtual string BrokerDiagnostics() => "";
 
     /// <inheritdoc />
     public abstract Task InitializeAsync();
@@ -200,14 +205,7 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
             }
             catch (TimeoutException ex)
             {
-                // Where the jobs stand tells a stall (which state) from a slow run.
-                var statuses = new List<string>();
-                foreach (var status in Enum.GetValues<JobStatus>())
-                {
-                    statuses.Add($"{status} {await CountAsync(status, jobCount)}");
-                }
-
-                throw new TimeoutException($"{ex.Message} Jobs by status: {string.Join(", ", statuses)}; signals and cancellations all sent: {sending.IsCompleted}.", ex);
+                throw new TimeoutException($"{ex.Message} {await WhereJobsStandAsync(jobCount)}; signals and cancellations all sent: {sending.IsCompleted}.", ex);
             }
 
             var verdict = await run.CheckAsync(StateStore, report);
@@ -246,58 +244,81 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
     public async Task Fan_outs_and_child_workflows_survive_kills_and_a_server_restart()
     {
         const int jobCount = 100;
+        await using var harness = NewHarness("--Ergate:StartRecoveryDelay=00:00:05");
+        var run = await RunWithKillsAndARestartAsync(
+            harness,
+            "fan-out",
+            jobCount,
+            input: i => i,
+            resultOf: job => job.GetResult<int>(),
+            expected: i => Enumerable.Range(i, 20).Sum(item => item * item) + 1);
+
+        Conclude(
+            harness,
+            run,
+            $"{AdapterName} fan-out crash suite: {jobCount} jobs of 20 branches and a child workflow each ({jobCount * 21} child jobs), " +
+            run.Summary($"{run.Report.DuplicateStepRuns} unstored step runs repeated"));
+    }
+
+    /// <summary>
+    /// A workflow defined in a file (the crash worker's crash-definitions.yaml) under fire: each
+    /// job calls an HTTP service run by this test (<see cref="CountingHttpService"/>, whose answers
+    /// take up to 200 ms), runs a .NET task, and calls the service again, while workers are
+    /// SIGKILLed at random (often mid-call) and the server restarts once. Every job ends completed
+    /// with the exact result, each service step is called with its job's <c>Idempotency-Key</c>,
+    /// and no step is run (or called) again once its result was stored; calls repeated because a
+    /// worker died before storing their step are counted.
+    /// </summary>
+    [Fact]
+    public async Task Defined_workflows_calling_a_service_survive_kills_and_a_server_restart()
+    {
+        const int jobCount = 200;
+        await using var service = await CountingHttpService.StartAsync(maxDelay: TimeSpan.FromMilliseconds(200));
+        await using var harness = NewHarness("--Ergate:StartRecoveryDelay=00:00:05", $"--CrashService:BaseAddress={service.BaseAddress}");
+        service.WriteTrailInto(harness.TrailFolder);
+        var run = await RunWithKillsAndARestartAsync(
+            harness,
+            "defined",
+            jobCount,
+            input: i => new { value = i },
+            resultOf: job => job.GetResult<JsonElement>().GetProperty("value").GetInt32(),
+            expected: i => (i + 7) * 3 * 2);
+
+        var calls = service.CallsByKey();
+        var repeatedCalls = calls.Values.Sum(count => count - 1);
+        var expectedKeys = Enumerable.Range(0, jobCount).SelectMany(i => new[] { $"{JobId("defined", i)}/add", $"{JobId("defined", i)}/double" });
+        Conclude(
+            harness,
+            run,
+            $"{AdapterName} declarative crash suite: {jobCount} jobs of 2 service calls and a .NET task each, " +
+            run.Summary($"{calls.Values.Sum()} service calls, {repeatedCalls} unstored calls repeated, {run.Report.DuplicateStepRuns - repeatedCalls} unstored task runs repeated"));
+        Assert.Equal(expectedKeys.Order(StringComparer.Ordinal), calls.Keys.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Starts <paramref name="jobCount"/> jobs of <paramref name="workflowName"/> (ids from
+    /// <see cref="JobId"/>, job i with input <paramref name="input"/>(i)), then runs four workers
+    /// of <paramref name="harness"/>, one SIGKILLed every 0.4–1.2 s, and restarts the server once a
+    /// quarter of the jobs finished, until all finished (a job that fails ends the run early). Then
+    /// lists the jobs not completed with result <paramref name="expected"/>(i), as
+    /// <paramref name="resultOf"/> reads it.
+    /// </summary>
+    private async Task<KilledRun> RunWithKillsAndARestartAsync(
+        CrashTestHarness harness,
+        string workflowName,
+        int jobCount,
+        Func<int, object?> input,
+        Func<Job, int> resultOf,
+        Func<int, int> expected)
+    {
         var queue = CreateProducerQueue();
         try
         {
             var client = new ErgateClient(queue, StateStore);
             for (var i = 0; i < jobCount; i++)
             {
-                await client.StartAsync("fan-out", i, new StartOptions { Id = $"fan-{i:000}" });
+                await client.StartAsync(workflowName, input(i), new StartOptions { Id = JobId(workflowName, i) });
             }
-
-            await using var harness = NewHarness("--Ergate:StartRecoveryDelay=00:00:05");
-            var restarts = 0;
-            var report = await harness.RunAsync(
-                workerCount: 4,
-                isDone: async () => await CountAsync(JobStatus.Completed, "fan-out", jobCount) >= jobCount,
-                killEvery: (TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(1200)),
-                timeout: Timeout,
-                duringRun: async () =>
-                {
-                    using var deadline = new CancellationTokenSource(Timeout);
-                    while (await CountAsync(JobStatus.Completed, "fan-out", jobCount) < jobCount / 4)
-                    {
-                        await Task.Delay(50, deadline.Token);
-                    }
-
-                    await RestartServerAsync();
-                    restarts++;
-                });
-
-            var wrong = new List<string>();
-            for (var i = 0; i < jobCount; i++)
-            {
-                var job = await StateStore.GetAsync($"fan-{i:000}");
-                var expected = Enumerable.Range(i, 20).Sum(item => item * item) + 1;
-                if (job?.Status != JobStatus.Completed || job.GetResult<int>() != expected)
-                {
-                    wrong.Add($"fan-{i:000} ({job?.Status.ToString() ?? "not stored"})");
-                }
-            }
-
-            output.WriteLine(
-                $"{AdapterName} fan-out crash suite: {jobCount} jobs of 20 branches and a child workflow each ({jobCount * 21} child jobs), " +
-                $"{report.Kills} kills, {restarts} broker restarts, {wrong.Count} lost or wrong, {report.RerunsAfterStored.Count} stored-step re-runs " +
-                $"({report.DuplicateStepRuns} unstored step runs repeated, {report.Elapsed.TotalSeconds:F1} s)");
-            if (wrong.Count + report.RerunsAfterStored.Count > 0)
-            {
-                output.WriteLine($"The trails and worker output are kept in {harness.KeepTrail()}.");
-            }
-
-            Assert.Empty(wrong);
-            Assert.Empty(report.RerunsAfterStored);
-            Assert.Equal(1, restarts);
-            Assert.True(report.Kills >= 3, $"Only {report.Kills} kills: the run ended before the test could kill workers.");
         }
         finally
         {
@@ -306,7 +327,67 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
                 await disposable.DisposeAsync();
             }
         }
+
+        var restarts = 0;
+        CrashTestReport report;
+        try
+        {
+            report = await harness.RunAsync(
+                workerCount: 4,
+                isDone: async () => await FinishedCountAsync(jobCount, workflowName) >= jobCount,
+                killEvery: (TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(1200)),
+                timeout: Timeout,
+                duringRun: async () =>
+                {
+                    using var deadline = new CancellationTokenSource(Timeout);
+                    while (await FinishedCountAsync(jobCount, workflowName) < jobCount / 4)
+                    {
+                        await Task.Delay(50, deadline.Token);
+                    }
+
+                    await RestartServerAsync();
+                    restarts++;
+                });
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} {await WhereJobsStandAsync(jobCount, workflowName)}.", ex);
+        }
+
+        var wrong = new List<string>();
+        for (var i = 0; i < jobCount; i++)
+        {
+            var job = await StateStore.GetAsync(JobId(workflowName, i));
+            if (job?.Status != JobStatus.Completed)
+            {
+                wrong.Add($"{JobId(workflowName, i)} ({job?.Status.ToString() ?? "not stored"}{(job?.Error is { } error ? $": {error.Message}" : "")})");
+            }
+            else if (resultOf(job) is var result && result != expected(i))
+            {
+                wrong.Add($"{JobId(workflowName, i)} (result {result}, expected {expected(i)})");
+            }
+        }
+
+        return new KilledRun(report, restarts, wrong);
     }
+
+    /// <summary>Writes the scenario's <paramref name="line"/> (and where the trail is kept, after a failure), then asserts that no job was lost or wrong, no stored step ran again, the server restarted once and workers were killed.</summary>
+    private void Conclude(CrashTestHarness harness, KilledRun run, string line)
+    {
+        output.WriteLine(line);
+        if (run.Wrong.Count + run.Report.RerunsAfterStored.Count > 0)
+        {
+            output.WriteLine($"The trails and worker output are kept in {harness.KeepTrail()}.");
+        }
+
+        Assert.Empty(run.Wrong);
+        Assert.Empty(run.Report.RerunsAfterStored);
+        Assert.Equal(1, run.Restarts);
+        Assert.True(run.Report.Kills >= 3, $"Only {run.Report.Kills} kills: the run ended before the test could kill workers.");
+    }
+
+    /// <summary>The id of job <paramref name="i"/> of <paramref name="workflowName"/> in <see cref="RunWithKillsAndARestartAsync"/>: <c>fan-out-007</c>.</summary>
+    private static string JobId(string workflowName, int i) => $"{workflowName}-{i:000}";
 
     // A killed worker's jobs are free again once their run leases expire: 3 s here instead of 30.
     private CrashTestHarness NewHarness(params string[] moreArguments) =>
@@ -337,16 +418,36 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
         }
     }
 
-    private async Task<long> FinishedCountAsync(int jobCount)
+    /// <summary>How many jobs (of <paramref name="workflowName"/>, when given) are stored in a final status, up to <paramref name="jobCount"/> of each.</summary>
+    private async Task<long> FinishedCountAsync(int jobCount, string? workflowName = null)
     {
         var finished = 0L;
         foreach (var status in new[] { JobStatus.Completed, JobStatus.Cancelled, JobStatus.Failed, JobStatus.Aborted })
         {
-            finished += await CountAsync(status, jobCount);
+            finished += await CountOfAsync(status, jobCount, workflowName);
         }
 
         return finished;
     }
+
+    /// <summary>
+    /// Where the jobs (of <paramref name="workflowName"/>, when given) stand, for a run that timed
+    /// out: how many are stored with each status, and what <see cref="BrokerDiagnostics"/> adds.
+    /// A stall (jobs held in one status) reads differently from a slow run.
+    /// </summary>
+    private async Task<string> WhereJobsStandAsync(int jobCount, string? workflowName = null)
+    {
+        var statuses = new List<string>();
+        foreach (var status in Enum.GetValues<JobStatus>())
+        {
+            statuses.Add($"{status} {await CountOfAsync(status, jobCount, workflowName)}");
+        }
+
+        return $"Jobs by status: {string.Join(", ", statuses)}{BrokerDiagnostics()}";
+    }
+
+    private Task<long> CountOfAsync(JobStatus status, int limit, string? workflowName) =>
+        workflowName is null ? CountAsync(status, limit) : CountAsync(status, workflowName, limit);
 
     private async Task<bool> AllCompletedAsync(int jobCount) => await CountAsync(JobStatus.Completed, jobCount) >= jobCount;
 
@@ -363,5 +464,14 @@ public abstract class CrashTestContract(ITestOutputHelper output) : IAsyncLifeti
         }
 
         Assert.Empty(lost);
+    }
+
+    /// <summary>What <see cref="RunWithKillsAndARestartAsync"/> saw: the harness's report, the server restarts, and the jobs lost or wrong.</summary>
+    private sealed record KilledRun(CrashTestReport Report, int Restarts, IReadOnlyList<string> Wrong)
+    {
+        /// <summary>The part of a scenario's line every such run has: kills, restarts, lost or wrong, stored-step re-runs, then <paramref name="details"/> and the time.</summary>
+        public string Summary(string details) =>
+            $"{Report.Kills} kills, {Restarts} broker restarts, {Wrong.Count} lost or wrong, {Report.RerunsAfterStored.Count} stored-step re-runs " +
+            $"({details}, {Report.Elapsed.TotalSeconds:F1} s)";
     }
 }

@@ -16,6 +16,8 @@ namespace Ergate.Tests.Servers;
 /// <c>&lt;ts&gt; start &lt;job&gt; &lt;step&gt; &lt;pid&gt;</c> when a step begins and
 /// <c>&lt;ts&gt; stored &lt;job&gt; &lt;step&gt;</c> once its new state is stored; a step that
 /// takes a signal's payload also writes <c>&lt;ts&gt; input &lt;job&gt; &lt;step&gt; &lt;payload&gt;</c>.
+/// The test process may write a trail file there too: <see cref="CountingHttpService"/> writes a
+/// "start" line for each call it receives, so a call is counted as a run of its step.
 /// </remarks>
 public sealed class CrashTestHarness : IAsyncDisposable
 {

@@ -59,9 +59,21 @@ internal sealed class LoadedDefinitions
             return null;
         }
 
-        var address = service.Path.Length == 0 ? uri : new Uri(uri, service.Path);
+        var address = service.Path.Length == 0 ? uri : WithPath(uri, service.Path);
         var headers = section.GetSection("Headers").GetChildren().Where(header => header.Value is not null).Select(header => KeyValuePair.Create(header.Key, header.Value!)).ToList();
         return new ResolvedService(service, address, headers);
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> added to the base address <paramref name="baseAddress"/>: under its
+    /// path, whether or not either has a slash between them (<c>https://host/text</c> and
+    /// <c>/upper</c> make <c>https://host/text/upper</c>, where URI resolution alone would drop
+    /// <c>text</c>).
+    /// </summary>
+    private static Uri WithPath(Uri baseAddress, string path)
+    {
+        var folder = baseAddress.AbsolutePath.EndsWith('/') ? baseAddress : new UriBuilder(baseAddress) { Path = baseAddress.AbsolutePath + "/" }.Uri;
+        return new Uri(folder, path.TrimStart('/'));
     }
 
     /// <summary>A file's path as errors show it: relative to the current folder when it is under it.</summary>
