@@ -79,6 +79,37 @@ public sealed class ServiceStepTests : IAsyncLifetime
         Assert.StartsWith("application/json", upper.Headers["Content-Type"], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("text", "upper")]
+    [InlineData("text/", "/upper")]
+    [InlineData("text", "/upper")]
+    public async Task A_services_path_is_added_under_the_path_of_its_base_address(string basePath, string path)
+    {
+        await using var nested = await LocalHttpService.StartAsync(endpoints => endpoints.MapPost("/text/upper", (Delegate)Upper));
+        using var folder = new DefinitionFolder(("nested.yaml", $$"""
+            services:
+              - { name: upper, baseAddress: "{{nested.BaseAddress}}{{basePath}}", path: "{{path}}", inputs: { text: string }, outputs: { text: string } }
+            workflows:
+              - { name: nested, steps: [{ name: upper, service: upper }] }
+            """));
+        await using var app = await RunningApp.StartAsync(folder);
+
+        var job = await app.RunAsync("nested", new { text = "deep" });
+
+        Assert.Equal("""{"text":"DEEP"}""", job.GetResult<JsonElement>().GetRawText());
+        Assert.Equal("/text/upper", Assert.Single(nested.Requests).Path);
+    }
+
+    [Fact]
+    public async Task A_services_client_leaves_the_timeout_to_the_step_so_one_over_100_seconds_holds()
+    {
+        await using var app = await StartAsync();
+
+        var client = app.App.Services.GetRequiredService<IHttpClientFactory>().CreateClient("ergate-service:upper");
+
+        Assert.Equal(Timeout.InfiniteTimeSpan, client.Timeout);
+    }
+
     [Fact]
     public async Task A_4xx_answer_fails_the_step_at_once_with_the_body_in_the_error()
     {

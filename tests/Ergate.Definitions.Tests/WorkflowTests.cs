@@ -168,6 +168,7 @@ public sealed class WorkflowTests : IDisposable
         Assert.Equal(new Receipt("D-9: 60.00"), job.GetResult<Receipt>());
         Assert.Equal(["price", "stock", "confirm"], job.Steps!.Select(step => step.Name));
         Assert.All(job.Steps!, step => Assert.Equal(StepStatus.Completed, step.Status));
+        Assert.Equal($"{job.Id}/stock", Assert.Single(service.Requests).Headers["Idempotency-Key"]);
     }
 
     [Fact]

@@ -23,6 +23,13 @@ public sealed class JobContext
     /// <summary>The job's id: with <see cref="StepName"/> a natural idempotency key for side effects.</summary>
     public string JobId => _job.Id;
 
+    /// <summary>
+    /// The job this one runs for, when it is a child job or one step of a graph job
+    /// (<see cref="JobParent.OneStep"/>); null otherwise. The key of a graph step's side effects
+    /// is <c>Parent.JobId</c> with <see cref="StepName"/>, as for a step of a job in a line.
+    /// </summary>
+    public JobParent? Parent => _job.Parent;
+
     /// <summary>The workflow's name.</summary>
     public string WorkflowName => _job.WorkflowName;
 

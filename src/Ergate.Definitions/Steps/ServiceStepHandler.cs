@@ -20,7 +20,7 @@ internal sealed class ServiceStepHandler(InputMapping? mapping, ResolvedService 
     {
         var body = JsonShapeCheck.Declared(input as JsonElement? ?? JsonSerializer.SerializeToElement(input, JobSerializer.Options), service.Definition.Inputs);
         using var request = new HttpRequestMessage(service.Definition.Method, service.Address) { Content = JsonContent.Create(body, options: JobSerializer.Options) };
-        request.Headers.Add("Idempotency-Key", $"{context.JobId}/{context.StepName}");
+        request.Headers.Add("Idempotency-Key", IdempotencyKey(context));
         foreach (var (name, value) in service.Headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
@@ -51,6 +51,10 @@ internal sealed class ServiceStepHandler(InputMapping? mapping, ResolvedService 
     }
 
     private string Name => service.Definition.Name.Value;
+
+    /// <summary><c>{job id}/{step name}</c>: for a step of a graph, which runs as a job of its own, the id of the graph's job.</summary>
+    private static string IdempotencyKey(JobContext context) =>
+        $"{(context.Parent is { OneStep: true } graph ? graph.JobId : context.JobId)}/{context.StepName}";
 
     private JsonElement Answer(HttpStatusCode status, string text)
     {
