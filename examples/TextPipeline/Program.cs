@@ -1,4 +1,5 @@
 using Ergate;
+using Ergate.Definitions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,29 +21,43 @@ builder.AddTask<Report>("report");
 await using var app = builder.Build();
 
 using var stop = new CancellationTokenSource();
-var worker = app.RunAsync(stop.Token);
-await WhenStartedAsync(app, worker);
-
-foreach (var workflow in new[] { "text-pipeline", "text-report" })
+var started = new TaskCompletionSource();
+using (app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => started.TrySetResult()))
 {
-    var job = await app.Client.StartAsync(workflow, new { text });
-    job = await app.Client.WaitForCompletionAsync(job.Id, TimeSpan.FromSeconds(30));
-    Console.WriteLine($"{workflow}: {job.Status}: {job.GetResult<object>()}");
-    if (job.Error is { } error)
+    var worker = app.RunAsync(stop.Token);
+
+    // The worker registers the files' workflows as it starts; wait for that (or for its failure,
+    // which names every mistake in the files) before sending events.
+    await Task.WhenAny(started.Task, worker);
+    if (worker.IsCompleted)
     {
-        Console.WriteLine($"  {error.StepName}: {error.Message}");
+        try
+        {
+            await worker;
+        }
+        catch (DefinitionException)
+        {
+            Environment.ExitCode = 1; // the host has logged every mistake, with its file, line and column
+        }
+
+        return;
     }
+
+    await SendEventsAsync(app.Client, text);
+    await stop.CancelAsync();
+    await worker;
 }
 
-await stop.CancelAsync();
-await worker;
-
-// The worker registers the file's workflows as it starts; wait for that (or for its failure,
-// which names every mistake in the files) before sending events.
-static async Task WhenStartedAsync(ErgateApp app, Task worker)
+static async Task SendEventsAsync(ErgateClient client, string text)
 {
-    var started = new TaskCompletionSource();
-    using var registration = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(started.SetResult);
-    await Task.WhenAny(started.Task, worker);
-    await (worker.IsCompleted ? worker : started.Task);
+    foreach (var workflow in new[] { "text-pipeline", "text-report" })
+    {
+        var job = await client.StartAsync(workflow, new { text });
+        job = await client.WaitForCompletionAsync(job.Id, TimeSpan.FromSeconds(30));
+        Console.WriteLine($"{workflow}: {job.Status}: {job.GetResult<object>()}");
+        if (job.Error is { } error)
+        {
+            Console.WriteLine($"  {error.StepName}: {error.Message}");
+        }
+    }
 }

@@ -43,6 +43,30 @@ public sealed class CheckingTests
     }
 
     [Fact]
+    public void A_service_or_step_with_a_mistake_is_still_known_by_name_so_the_mistake_is_reported_once()
+    {
+        const string yaml = """
+            services:
+              - { name: upper, baseAddress: "http://127.0.0.1:1", inputs: { text: strng }, outputs: { text: string } }
+            workflows:
+              - name: a
+                steps:
+                  - { name: check, if: { field: text, exists: true }, goTo: nap }
+                  - { name: shout, service: upper }
+                  - { name: nap, sleep: soon }
+            """;
+
+        var errors = Checks.Of("a.yaml", yaml);
+
+        Assert.Equal(
+            [
+                "2:71 The type of field 'text' of the inputs of service 'upper' must be one of any, string, integer, number, boolean, object, array, not 'strng'.",
+                "8:29 The sleep of step 'nap' must be a duration above zero such as 500ms, 30s, 5m, 2h, 1d or 00:01:30, not 'soon'.",
+            ],
+            errors.Lines());
+    }
+
+    [Fact]
     public void Names_used_twice_are_errors_naming_the_first_use()
     {
         const string yaml = """

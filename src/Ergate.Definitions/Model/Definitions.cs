@@ -9,7 +9,8 @@ internal sealed record DefinitionFile(string Path, IReadOnlyList<ServiceDefiniti
 /// <summary>
 /// An HTTP service a step can call: the step's input is POSTed (or PUT, PATCHed) as JSON to
 /// <see cref="BaseAddress"/> + <see cref="Path"/>, and the answer must be a JSON object of its
-/// <see cref="Outputs"/>.
+/// <see cref="Outputs"/>. A service with mistakes of form is kept (<c>Complete</c> false, what
+/// could not be read left open) so that steps calling it are not also reported.
 /// </summary>
 internal sealed record ServiceDefinition(
     Located<string> Name,
@@ -19,7 +20,8 @@ internal sealed record ServiceDefinition(
     HttpMethod Method,
     TimeSpan Timeout,
     ValueShape Inputs,
-    ValueShape Outputs);
+    ValueShape Outputs,
+    bool Complete = true);
 
 /// <summary>A workflow: its steps, what it takes and hands back, its retry policy and observers; <c>AllStepsRead</c> is false when a step had mistakes of form and is left out.</summary>
 internal sealed record WorkflowDefinition(
@@ -56,6 +58,12 @@ internal abstract record StepAction
 {
     /// <summary>The key that makes a step of this kind, for errors: "task", "service", "if", ...</summary>
     public abstract string Kind { get; }
+}
+
+/// <summary>What a step with mistakes in what it does is left with, so that its name still counts: it never runs.</summary>
+internal sealed record UnreadAction(string Written) : StepAction
+{
+    public override string Kind => Written;
 }
 
 /// <summary>Runs the .NET task registered in code under <see cref="Task"/>.</summary>

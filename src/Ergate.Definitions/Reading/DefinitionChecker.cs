@@ -110,7 +110,7 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
         var sound = true;
         foreach (var step in workflow.Steps)
         {
-            if (step.Action is not (TaskAction or ServiceAction) || step.OnFailure is not null)
+            if (step.Action is not (TaskAction or ServiceAction or UnreadAction) || step.OnFailure is not null)
             {
                 Error(step.Name.Position, $"Step '{step.Name.Value}' {(step.OnFailure is null ? $"has {step.Action.Kind}" : "has onFailure")}, and workflow '{workflow.Name.Value}' has dependencies: the steps of a graph run tasks and services only, each when the steps it depends on complete.");
                 sound = false;

@@ -91,9 +91,18 @@ internal sealed class DefinitionReader
         var timeout = fields.TryGetValue("timeout", out var timeoutNode) ? _read.Duration(timeoutNode, $"the timeout of {what}") : null;
         var inputs = Shape(fields, "inputs", what, node.Position, required: true);
         var outputs = Shape(fields, "outputs", what, node.Position, required: true);
-        return name is null || baseAddress is null || method is null || inputs is null || outputs is null
+        return name is null
             ? null
-            : new ServiceDefinition(name.Value, _read.Text(fields, "description", what, node.Position)?.Value, baseAddress.Value, path, method, timeout ?? ServiceTimeout, inputs, outputs);
+            : new ServiceDefinition(
+                name.Value,
+                _read.Text(fields, "description", what, node.Position)?.Value,
+                baseAddress ?? new Located<string>("", name.Value.Position),
+                path,
+                method ?? HttpMethod.Post,
+                timeout ?? ServiceTimeout,
+                inputs ?? ValueShape.Any,
+                outputs ?? ValueShape.Any,
+                Complete: baseAddress is not null && method is not null && inputs is not null && outputs is not null);
     }
 
     private WorkflowDefinition? Workflow(DefinitionNode node)
@@ -128,7 +137,7 @@ internal sealed class DefinitionReader
             }
 
             steps.AddRange(items.Select(item => Step(item, what)).OfType<StepDefinition>());
-            allStepsRead = steps.Count == items.Count && items.Count > 0;
+            allStepsRead = steps.Count == items.Count && items.Count > 0 && !steps.Any(step => step.Action is UnreadAction);
         }
 
         var observers = fields.TryGetValue("observers", out var observersNode)
@@ -163,17 +172,16 @@ internal sealed class DefinitionReader
             _read.Error(node.Position, actionKeys.Count == 0
                 ? $"{NodeReader.Capitalized(what)} does nothing: give it one of {string.Join(", ", StepActionKeys)}, goTo."
                 : $"{NodeReader.Capitalized(what)} has {string.Join(" and ", actionKeys)}; a step does one of {string.Join(", ", StepActionKeys)}.");
-            return null;
         }
 
-        var action = Action(actionKeys[0], fields, what, node.Position);
+        var action = actionKeys is [var kind] ? Action(kind, fields, what, node.Position) ?? new UnreadAction(kind) : new UnreadAction(string.Join(" and ", actionKeys));
         var retry = fields.TryGetValue("retry", out var retryNode) ? Retry(retryNode, what) : null;
         var input = fields.TryGetValue("input", out var inputNode) ? Mapping(inputNode, what) : null;
         var onFailure = fields.TryGetValue("onFailure", out var onFailureNode) ? _read.Text(onFailureNode, $"'onFailure' of {what}") : null;
         var dependencies = fields.TryGetValue("dependencies", out var dependenciesNode)
             ? _read.Items(dependenciesNode, $"the dependencies of {what}").Select(item => _read.Text(item, $"a dependency of {what}")).OfType<Located<string>>().ToList()
             : [];
-        return name is null || action is null
+        return name is null
             ? null
             : new StepDefinition(name.Value, _read.Text(fields, "description", what, node.Position)?.Value, retry, input, onFailure, dependencies, action);
     }

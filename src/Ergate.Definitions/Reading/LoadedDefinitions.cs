@@ -24,7 +24,7 @@ internal sealed class LoadedDefinitions
         var tasks = services.GetServices<DefinedTask>().ToDictionary(task => task.Name, StringComparer.Ordinal);
         var definedServices = new DefinitionChecker(tasks, errors).Check(files);
         var configuration = services.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build();
-        var resolved = definedServices.Values.Select(service => Resolve(service, configuration, errors)).OfType<ResolvedService>().ToDictionary(service => service.Definition.Name.Value, StringComparer.Ordinal);
+        var resolved = definedServices.Values.Where(service => service.Complete).Select(service => Resolve(service, configuration, errors)).OfType<ResolvedService>().ToDictionary(service => service.Definition.Name.Value, StringComparer.Ordinal);
         var observers = files.SelectMany(file => file.Workflows).ToDictionary(
             workflow => (workflow.Name.Value, workflow.Version.Value),
             workflow => (IReadOnlyList<ResolvedObserver>)[.. workflow.Observers.Select(observer => ResolvedObserver.Resolve(observer, configuration, errors)).OfType<ResolvedObserver>()]);
