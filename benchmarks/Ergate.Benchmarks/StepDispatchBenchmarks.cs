@@ -39,19 +39,7 @@ public class StepDispatchBenchmarks
         runtime.TryGetWorkflow("noop", 0, out var registered);
         _binding = registered.Steps[0].Binding;
         _arguments = new StepArguments { Input = 1, Context = new JobContext(Job.Create("noop"), "step0") };
-        var store = new InMemoryJobStateStore();
-        var options = new ErgateOptions();
-        _runner = new JobRunner(
-            _queue,
-            store,
-            runtime,
-            services.GetRequiredService<IServiceScopeFactory>(),
-            options,
-            TimeProvider.System,
-            new WorkerSignals(CancellationToken.None, CancellationToken.None),
-            new RunLeaseKeeper(store, options.RunLease, TimeProvider.System, NullLogger.Instance),
-            new SemaphoreSlim(options.MaxConcurrency),
-            NullLogger.Instance);
+        _runner = InMemoryRunner.Create(_queue, runtime, services);
     }
 
     [Benchmark(Baseline = true, Description = "direct delegate call")]

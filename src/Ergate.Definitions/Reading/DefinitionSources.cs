@@ -1,9 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Ergate.Definitions;
 
-/// <summary>The files and folders <c>AddWorkflowsFrom</c> named, read when the app starts.</summary>
-internal sealed class DefinitionSources
+/// <summary>The files and folders <c>AddWorkflowsFrom</c> named, read when the app starts, and the app's service registrations.</summary>
+/// <param name="registrations">The app's service registrations, for what they say of the tasks (<see cref="DefinedTask.IsCreatedWithoutScope"/>); none when not given.</param>
+internal sealed class DefinitionSources(IEnumerable<ServiceDescriptor>? registrations = null)
 {
     public List<string> Paths { get; } = [];
+
+    /// <summary>The app's service registrations, as they are when the app starts.</summary>
+    public IEnumerable<ServiceDescriptor> Registrations => registrations ?? [];
 
     /// <summary>The definition files under the paths (<c>.yaml</c>, <c>.yml</c>, <c>.json</c>, in folders at any depth, in order of path); a path that does not exist, or a folder without one, is an error.</summary>
     public IEnumerable<string> Files(string root, List<DefinitionError> errors)

@@ -18,7 +18,8 @@ internal sealed class LoadedDefinitions
     {
         var errors = new List<DefinitionError>();
         var root = services.GetService<IHostEnvironment>()?.ContentRootPath ?? Environment.CurrentDirectory;
-        var files = services.GetRequiredService<DefinitionSources>().Files(root, errors)
+        var sources = services.GetRequiredService<DefinitionSources>();
+        var files = sources.Files(root, errors)
             .Select(path => DefinitionReader.Read(Shown(path), File.ReadAllText(path), errors))
             .ToList();
         var tasks = services.GetServices<DefinedTask>().ToDictionary(task => task.Name, StringComparer.Ordinal);
@@ -33,7 +34,12 @@ internal sealed class LoadedDefinitions
             throw new DefinitionException(errors);
         }
 
-        var builder = new DefinedWorkflowBuilder(tasks, resolved, services.GetRequiredService<IHttpClientFactory>(), services.GetRequiredService<IOptions<ErgateOptions>>().Value.DefaultRetryPolicy);
+        var builder = new DefinedWorkflowBuilder(
+            tasks,
+            resolved,
+            services.GetRequiredService<IHttpClientFactory>(),
+            services.GetRequiredService<IOptions<ErgateOptions>>().Value.DefaultRetryPolicy,
+            sources.Registrations);
         Workflows = [.. files.SelectMany(file => file.Workflows).Select(builder.Build)];
         _observers = observers;
     }

@@ -5,7 +5,7 @@ namespace Ergate.Definitions;
 /// <summary>A jump: to a later step or the end when its condition holds (always, without one), on with the next step otherwise; the value passes through.</summary>
 internal sealed class JumpStepHandler(InputMapping? mapping, JumpAction action) : DefinedStepHandler(mapping)
 {
-    protected override ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider services, CancellationToken cancellationToken)
+    protected override ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider? services, CancellationToken cancellationToken)
     {
         if (!Holds(input))
         {
@@ -50,13 +50,13 @@ internal sealed class JumpStepHandler(InputMapping? mapping, JumpAction action) 
 /// <summary>A step that waits for a signal, whose payload is the next step's input.</summary>
 internal sealed class SignalStepHandler(InputMapping? mapping, SignalAction action) : DefinedStepHandler(mapping)
 {
-    protected override ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider services, CancellationToken cancellationToken) =>
+    protected override ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider? services, CancellationToken cancellationToken) =>
         new(StepOutcome.WaitForSignal(action.Signal, action.Timeout, action.OnTimeout?.Value));
 }
 
 /// <summary>A durable timer: the next step runs after the delay, with the value that came in.</summary>
 internal sealed class SleepStepHandler(InputMapping? mapping, SleepAction action) : DefinedStepHandler(mapping)
 {
-    protected override ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider services, CancellationToken cancellationToken) =>
+    protected override ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider? services, CancellationToken cancellationToken) =>
         new(StepOutcome.Sleep(action.Delay, input));
 }

@@ -1,11 +1,19 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Ergate.Definitions;
 
-/// <summary>Builds the <see cref="Workflow"/> an app registers from a checked <see cref="WorkflowDefinition"/>: one ordinary step per defined step.</summary>
+/// <summary>
+/// Builds the <see cref="Workflow"/> an app registers from a checked <see cref="WorkflowDefinition"/>:
+/// one ordinary step per defined step. The app's service registrations tell the tasks that need no
+/// service scope (<see cref="DefinedTask.IsCreatedWithoutScope"/>); without them every task is
+/// resolved from one.
+/// </summary>
 internal sealed class DefinedWorkflowBuilder(
     IReadOnlyDictionary<string, DefinedTask> tasks,
     IReadOnlyDictionary<string, ResolvedService> services,
     IHttpClientFactory clients,
-    RetryPolicy appDefaultRetry)
+    RetryPolicy appDefaultRetry,
+    IEnumerable<ServiceDescriptor>? registrations = null)
 {
     public Workflow Build(WorkflowDefinition definition)
     {
@@ -69,6 +77,9 @@ internal sealed class DefinedWorkflowBuilder(
         _ => throw new InvalidOperationException($"Step '{step.Name.Value}' is of a kind this version cannot run: {step.Action.Kind}."),
     };
 
-    private static DefinedStepHandler TaskHandler(DefinedTask task, InputMapping? mapping) =>
-        (DefinedStepHandler)Activator.CreateInstance(typeof(TaskStepHandler<,,>).MakeGenericType(task.TaskType, task.InputType, task.OutputType), mapping)!;
+    private DefinedStepHandler TaskHandler(DefinedTask task, InputMapping? mapping) =>
+        (DefinedStepHandler)Activator.CreateInstance(
+            typeof(TaskStepHandler<,,>).MakeGenericType(task.TaskType, task.InputType, task.OutputType),
+            mapping,
+            registrations is not null && task.IsCreatedWithoutScope(registrations))!;
 }

@@ -16,7 +16,7 @@ internal sealed class ServiceStepHandler(InputMapping? mapping, ResolvedService 
     /// <summary>How much of an answer's body an error quotes.</summary>
     private const int QuotedBody = 2000;
 
-    protected override async ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider services, CancellationToken cancellationToken)
+    protected override async ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider? services, CancellationToken cancellationToken)
     {
         var body = JsonShapeCheck.Declared(input as JsonElement? ?? JsonSerializer.SerializeToElement(input, JobSerializer.Options), service.Definition.Inputs);
         using var request = new HttpRequestMessage(service.Definition.Method, service.Address) { Content = JsonContent.Create(body, options: JobSerializer.Options) };

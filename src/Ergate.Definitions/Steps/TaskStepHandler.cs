@@ -1,11 +1,25 @@
+using System.Linq.Expressions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ergate.Definitions;
 
-/// <summary>Runs a registered .NET task (<see cref="IWorkflowTask{TInput, TOutput}"/>), resolved from the step's service scope.</summary>
-internal sealed class TaskStepHandler<TTask, TInput, TOutput>(InputMapping? mapping) : DefinedStepHandler(mapping)
+/// <summary>
+/// Runs a registered .NET task (<see cref="IWorkflowTask{TInput, TOutput}"/>): resolved from the
+/// step's service scope, or, when <paramref name="createdWithoutScope"/> (see
+/// <see cref="DefinedTask.IsCreatedWithoutScope"/>), created with its constructor, which gives the
+/// same new instance and spares the step its service scope.
+/// </summary>
+internal sealed class TaskStepHandler<TTask, TInput, TOutput>(InputMapping? mapping, bool createdWithoutScope) : DefinedStepHandler(mapping)
     where TTask : IWorkflowTask<TInput, TOutput>
 {
-    protected override async ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider services, CancellationToken cancellationToken) =>
-        await services.GetRequiredService<TTask>().RunAsync(JobValue.ConvertInput<TInput>(input, context), context, cancellationToken).ConfigureAwait(false);
+    /// <summary>Calls the parameterless constructor; compiled, so that what it throws comes out as the container would throw it, not wrapped as by <see cref="Activator"/>.</summary>
+    private readonly Func<TTask>? _create = createdWithoutScope ? Expression.Lambda<Func<TTask>>(Expression.New(typeof(TTask))).Compile() : null;
+
+    protected override bool NeedsServices => _create is null;
+
+    protected override async ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider? services, CancellationToken cancellationToken)
+    {
+        var task = _create is { } create ? create() : services!.GetRequiredService<TTask>();
+        return await task.RunAsync(JobValue.ConvertInput<TInput>(input, context), context, cancellationToken).ConfigureAwait(false);
+    }
 }
