@@ -5,7 +5,7 @@
 // Each run is a fresh app: its worker starts, a warm-up batch of jobs / 10 runs untimed, then the
 // clock runs from the first ErgateClient.StartAsync of N jobs (at most 128 starts in flight,
 // concurrent with the worker) until an observer has seen the N-th job completed. Untimed rounds
-// of both first (the runs settle only after three or four: tiered JIT, the GC's budgets), then
+// of both first (the first three or four rounds of a process ran slower, for both sides), then
 // interleaved rounds whose order alternates; medians.
 //
 //   dotnet run -c Release --project benchmarks/Ergate.Benchmarks.Definitions -- [jobs (20000)] [rounds (9)] [untimed rounds (3)]
