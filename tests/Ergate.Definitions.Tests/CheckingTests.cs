@@ -67,17 +67,57 @@ public sealed class CheckingTests
     }
 
     [Fact]
+    public void Mistakes_that_once_stopped_the_checks_are_reported_with_their_positions()
+    {
+        const string yaml = """
+            workflows:
+              - name: a
+                steps: [{ name: x, sleep: 1s }, { name: y, task: double }]
+              - name: a
+                steps: [{ name: x, task: double }]
+              - name: g
+                steps:
+                  - { name: s, task: double }
+                  - { name: s, task: double, dependencies: [s] }
+              - name: long
+                steps: [{ name: nap, sleep: 99999999999d }, { name: y, task: double }]
+              - name: last
+                steps: [{ name: y, task: double }, { name: nap, sleep: 1s }]
+            """;
+
+        var errors = Checks.Of("a.yaml", yaml, Checks.Task<Double, Number, Number>("double"));
+
+        Assert.Equal(
+            [
+                "11:33 The sleep of step 'nap' is too long: at most 5337599 days.",
+                "4:11 Workflow 'a' version 1 is defined twice (first at a.yaml:2:11); give the new definition a higher version.",
+                "9:17 Workflow 'g' has two steps named 's' (first at a.yaml:8:17).",
+                "9:49 Step 's' depends on itself.",
+                "13:48 Step 'nap' is the last step of workflow 'last' and has sleep: a sleep or a wait goes on with a next step, and there is none.",
+            ],
+            errors.Lines());
+    }
+
+    [Fact]
+    public void Anything_after_the_root_json_value_is_an_error()
+    {
+        var errors = Checks.Of("a.json", """{ "workflows": [] } { "more": 1 }""");
+
+        Assert.StartsWith("1:21 The JSON cannot be read:", Assert.Single(errors.Lines()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Names_used_twice_are_errors_naming_the_first_use()
     {
         const string yaml = """
             workflows:
               - name: a
                 steps:
-                  - { name: nap, sleep: 1s }
-                  - { name: nap, sleep: 2s }
+                  - { name: nap, goTo: end }
+                  - { name: nap, goTo: end }
               - name: a
                 steps:
-                  - { name: nap, sleep: 1s }
+                  - { name: nap, goTo: end }
             """;
 
         var errors = Checks.Of([("services.yaml", TextServices), ("more.yaml", TextServices.Replace("count", "tally", StringComparison.Ordinal)), ("a.yaml", yaml)]);

@@ -48,8 +48,9 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
             }
         }
 
+        var namesUnique = indexByName.Count == workflow.Steps.Count;
         var referencesKnown = workflow.Steps.Count(step => !CheckReferences(step)) == 0;
-        var sound = referencesKnown & (workflow.IsGraph ? CheckGraph(workflow, indexByName) : CheckJumps(workflow, indexByName));
+        var sound = namesUnique & referencesKnown & (workflow.IsGraph ? CheckGraph(workflow, indexByName) : CheckJumps(workflow, indexByName) & CheckLastStep(workflow));
         if (sound && workflow.AllStepsRead)
         {
             new ShapeFlow(this, workflow, indexByName).Check();
@@ -102,6 +103,18 @@ internal sealed class DefinitionChecker(IReadOnlyDictionary<string, DefinedTask>
         }
 
         return sound;
+    }
+
+    /// <summary>The last step of a workflow in a line has a step to go on to: it is no sleep or signal wait.</summary>
+    private bool CheckLastStep(WorkflowDefinition workflow)
+    {
+        if (workflow.Steps is [.., { Action: SleepAction or SignalAction } last])
+        {
+            Error(last.Name.Position, $"Step '{last.Name.Value}' is the last step of workflow '{workflow.Name.Value}' and has {last.Action.Kind}: a sleep or a wait goes on with a next step, and there is none.");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>The steps of a graph name existing steps they run after, without cycles, and none of them jumps, sleeps or waits.</summary>

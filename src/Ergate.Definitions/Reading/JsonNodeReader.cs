@@ -16,7 +16,9 @@ internal static class JsonNodeReader
         var reader = new Utf8JsonReader(bytes, Options);
         try
         {
-            return reader.Read() ? ReadNode(ref reader, file, lines, errors) : null;
+            var root = reader.Read() ? ReadNode(ref reader, file, lines, errors) : null;
+            reader.Read(); // throws on anything written after the root value
+            return root;
         }
         catch (JsonException ex)
         {

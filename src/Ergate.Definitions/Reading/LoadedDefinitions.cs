@@ -26,9 +26,13 @@ internal sealed class LoadedDefinitions
         var definedServices = new DefinitionChecker(tasks, errors).Check(files);
         var configuration = services.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build();
         var resolved = definedServices.Values.Where(service => service.Complete).Select(service => Resolve(service, configuration, errors)).OfType<ResolvedService>().ToDictionary(service => service.Definition.Name.Value, StringComparer.Ordinal);
-        var observers = files.SelectMany(file => file.Workflows).ToDictionary(
-            workflow => (workflow.Name.Value, workflow.Version.Value),
-            workflow => (IReadOnlyList<ResolvedObserver>)[.. workflow.Observers.Select(observer => ResolvedObserver.Resolve(observer, configuration, errors)).OfType<ResolvedObserver>()]);
+        var observers = new Dictionary<(string Name, int Version), IReadOnlyList<ResolvedObserver>>();
+        foreach (var workflow in files.SelectMany(file => file.Workflows))
+        {
+            // A name and version defined twice is an error the checker reported.
+            observers.TryAdd((workflow.Name.Value, workflow.Version.Value), [.. workflow.Observers.Select(observer => ResolvedObserver.Resolve(observer, configuration, errors)).OfType<ResolvedObserver>()]);
+        }
+
         if (errors.Count > 0)
         {
             throw new DefinitionException(errors);

@@ -113,6 +113,20 @@ internal sealed partial class NodeReader(List<DefinitionError> errors)
             if (DurationPattern().Match(text) is { Success: true } match)
             {
                 var amount = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+                var days = match.Groups[2].Value switch
+                {
+                    "ms" => amount / 86_400_000,
+                    "s" => amount / 86_400,
+                    "m" => amount / 1_440,
+                    "h" => amount / 24,
+                    _ => amount,
+                };
+                if (days > TimeSpan.MaxValue.TotalDays / 2)
+                {
+                    Error(node.Position, $"{Capitalized(what)} is too long: at most {(int)(TimeSpan.MaxValue.TotalDays / 2)} days.");
+                    return null;
+                }
+
                 var duration = match.Groups[2].Value switch
                 {
                     "ms" => TimeSpan.FromMilliseconds(amount),

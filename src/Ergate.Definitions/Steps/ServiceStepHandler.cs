@@ -33,7 +33,10 @@ internal sealed class ServiceStepHandler(InputMapping? mapping, ResolvedService 
         try
         {
             response = await clients.CreateClient(service.ClientName).SendAsync(request, timer.Token).ConfigureAwait(false);
-            text = await response.Content.ReadAsStringAsync(timer.Token).ConfigureAwait(false);
+            using (response)
+            {
+                text = await response.Content.ReadAsStringAsync(timer.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -44,10 +47,7 @@ internal sealed class ServiceStepHandler(InputMapping? mapping, ResolvedService 
             throw new ServiceCallException($"Service '{Name}' ({service.Address}) could not be reached: {ex.Message}", retryable: true, innerException: ex);
         }
 
-        using (response)
-        {
-            return Answer(response.StatusCode, text);
-        }
+        return Answer(response.StatusCode, text);
     }
 
     private string Name => service.Definition.Name.Value;

@@ -15,11 +15,15 @@ internal sealed class TaskStepHandler<TTask, TInput, TOutput>(InputMapping? mapp
     /// <summary>Calls the parameterless constructor; compiled, so that what it throws comes out as the container would throw it, not wrapped as by <see cref="Activator"/>.</summary>
     private readonly Func<TTask>? _create = createdWithoutScope ? Expression.Lambda<Func<TTask>>(Expression.New(typeof(TTask))).Compile() : null;
 
+    /// <summary>True when the task's input is a <see cref="Nullable{T}"/>: a missing input is null, not an error.</summary>
+    private static readonly bool TakesNull = Nullable.GetUnderlyingType(typeof(TInput)) is not null;
+
     protected override bool NeedsServices => _create is null;
 
     protected override async ValueTask<object?> RunAsync(object? input, JobContext context, IServiceProvider? services, CancellationToken cancellationToken)
     {
         var task = _create is { } create ? create() : services!.GetRequiredService<TTask>();
-        return await task.RunAsync(JobValue.ConvertInput<TInput>(input, context), context, cancellationToken).ConfigureAwait(false);
+        var value = TakesNull ? JobValue.Convert<TInput>(input)! : JobValue.ConvertInput<TInput>(input, context);
+        return await task.RunAsync(value, context, cancellationToken).ConfigureAwait(false);
     }
 }
