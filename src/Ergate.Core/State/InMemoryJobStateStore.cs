@@ -24,6 +24,7 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
     private readonly Dictionary<string, (string Holder, DateTimeOffset ExpiresAt)> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _outbox = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Join> _joins = new(StringComparer.Ordinal);
+    private readonly ActivityMinutes _activity = new();
     private readonly TimeProvider _clock;
 
     /// <summary>
@@ -150,8 +151,9 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
         return _jobs.Values
             .Where(stored => !IsExpired(stored)
                 && (query.Status is null || stored.Job.Status == query.Status)
-                && (query.WorkflowName is null || stored.Job.WorkflowName == query.WorkflowName))
-            .OrderByDescending(stored => stored.Job.CreatedAt)
+                && (query.WorkflowName is null || stored.Job.WorkflowName == query.WorkflowName)
+                && (query.After is not { } after || after.Precedes(stored.Job)))
+            .OrderByDescending(stored => stored.Job.CreatedAt.ToUnixTimeMilliseconds())
             .ThenByDescending(stored => stored.Job.Id, StringComparer.Ordinal)
             .Take(query.Limit)
             .Select(Snapshot)
@@ -159,6 +161,21 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
             .ToArray()
             .ToAsyncEnumerable();
     }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyDictionary<JobStatus, long>> CountAsync(string? workflowName = null, CancellationToken cancellationToken = default)
+    {
+        RemoveExpired(int.MaxValue);
+        IReadOnlyDictionary<JobStatus, long> counts = _jobs.Values
+            .Where(stored => !IsExpired(stored) && (workflowName is null || stored.Job.WorkflowName == workflowName))
+            .GroupBy(stored => stored.Job.Status)
+            .ToDictionary(group => group.Key, group => group.LongCount());
+        return ValueTask.FromResult(counts);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<JobActivity>> ActivityAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_activity.Since(since));
 
     /// <inheritdoc />
     public ValueTask<RunLease> TakeRunLeaseAsync(string jobId, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
@@ -361,6 +378,7 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
         else if (!wasFinished || stored.FinishedAt is null)
         {
             stored.FinishedAt = now;
+            _activity.Count(stored.Job.Status, now);
             if (FinishedJobRetention is not null)
             {
                 lock (_finishedInOrder)
