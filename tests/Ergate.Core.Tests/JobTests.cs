@@ -105,6 +105,7 @@ public sealed class InMemoryStateStoreTests
             [nameof(Job.Parent)] = new JobParent("p", "parent-wf", "spread", 3),
             [nameof(Job.Children)] = new JobChildren("spread", "child-wf", 10, 4, 4, ForEach: true),
             [nameof(Job.Steps)] = new[] { new StepState("a", StepStatus.Completed, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), "x/a") },
+            [nameof(Job.History)] = new[] { new StepRun("a", 2, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), "a's result") },
             [nameof(Job.TraceParent)] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         };
         Assert.Equal(values.Keys.Order(), settable.Select(p => p.Name).Order());

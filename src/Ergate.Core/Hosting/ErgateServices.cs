@@ -14,7 +14,7 @@ internal static class ErgateServices
     /// <summary>
     /// What producers and workers need: <see cref="ErgateOptions"/> from configuration, checked at
     /// start, the clock (<see cref="TimeProvider.System"/> unless the app registered its own, such
-    /// as a test's <c>FakeTimeProvider</c>), the <see cref="ErgateClient"/> and the state store's
+    /// as a test's <c>FakeTimeProvider</c>), the <see cref="ErgateClient"/>, the <see cref="WorkflowCatalog"/> and the state store's
     /// health check.
     /// </summary>
     public static void AddCore(IErgateBuilder builder)
@@ -26,6 +26,7 @@ internal static class ErgateServices
             services.GetRequiredService<IJobStateStore>(),
             services.GetRequiredService<TimeProvider>(),
             services.GetService<ErgateRuntime>()));
+        builder.Services.TryAddSingleton(services => new WorkflowCatalog(services.GetService<ErgateRuntime>()));
         ErgateHealthChecks.Add(builder.Services, ErgateHealthChecks.StateStore, services => new StateStoreHealthCheck(services.GetRequiredService<IJobStateStore>()));
     }
 

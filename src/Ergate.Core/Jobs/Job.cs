@@ -126,6 +126,14 @@ public sealed class Job
     /// </summary>
     public IReadOnlyList<StepState>? Steps { get; set; }
 
+    /// <summary>
+    /// The steps the job finished, oldest first, each with its attempts, timing and result, for a
+    /// job whose steps run one after another (a graph's steps are in <see cref="Steps"/>); null
+    /// before the first. A step the job jumped over is not in it; the step that failed is in
+    /// <see cref="Error"/>. Replaced, never changed in place.
+    /// </summary>
+    public IReadOnlyList<StepRun>? History { get; set; }
+
     /// <summary>Why the job failed or was aborted; null otherwise.</summary>
     public JobError? Error { get; set; }
 
@@ -174,6 +182,7 @@ public sealed class Job
         Parent = other.Parent;
         Children = other.Children;
         Steps = other.Steps;
+        History = other.History;
         Signals = other.Signals;
         SignalIds = other.SignalIds;
         TraceParent = other.TraceParent;

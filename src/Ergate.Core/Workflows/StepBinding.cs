@@ -10,6 +10,9 @@ internal sealed class StepArguments
     public IServiceProvider? Services;
     public CancellationToken CancellationToken;
     public JobContext Context = null!;
+
+    /// <summary>When the step's current attempt started.</summary>
+    public DateTimeOffset StartedAt;
 }
 
 /// <summary>

@@ -12,6 +12,7 @@ internal sealed class ErgateRuntime(IServiceProvider services, ILoggerFactory lo
     // Each name's versions, newest first.
     private readonly Dictionary<string, List<RegisteredWorkflow>> _workflows = new(StringComparer.Ordinal);
     private readonly List<JobObserver> _observers = [];
+    private readonly List<Workflow> _definitions = [];
 
     public List<Func<IServiceProvider, CancellationToken, Task>> StartingHooks { get; } = [];
 
@@ -25,6 +26,9 @@ internal sealed class ErgateRuntime(IServiceProvider services, ILoggerFactory lo
         : $"{entry.Key} v{string.Join(", v", entry.Value.Select(workflow => workflow.Version).Order())}");
 
     public IReadOnlyList<JobObserver> Observers => _observers;
+
+    /// <summary>The user's definitions of every registered workflow, frozen.</summary>
+    public IReadOnlyList<Workflow> Definitions => _definitions;
 
     /// <summary>Every registered workflow, each version.</summary>
     public IEnumerable<RegisteredWorkflow> Workflows => _workflows.Values.SelectMany(versions => versions);
@@ -71,5 +75,6 @@ internal sealed class ErgateRuntime(IServiceProvider services, ILoggerFactory lo
         versions.Add(registration.Compile(loggerFactory.CreateLogger($"Ergate.Workflows.{workflow.Name}")));
         versions.Sort((a, b) => b.Version.CompareTo(a.Version));
         workflow.Freeze();
+        _definitions.Add(workflow);
     }
 }

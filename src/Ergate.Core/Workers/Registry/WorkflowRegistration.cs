@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -70,11 +71,13 @@ internal sealed class WorkflowRegistration
         }
     }
 
-    /// <summary>Compiles the snapshot of a definition that has no <see cref="Problems"/>.</summary>
-    public RegisteredWorkflow Compile(ILogger logger) => new(
-        _workflow.Name,
-        _workflow.Version,
-        [.. _workflow.Steps.Select(step => new RegisteredStep(
+    /// <summary>
+    /// Compiles the snapshot of a definition that has no <see cref="Problems"/>. Its input check is
+    /// the definition's own, else one from the input types of the steps a job starts at.
+    /// </summary>
+    public RegisteredWorkflow Compile(ILogger logger)
+    {
+        ImmutableArray<RegisteredStep> steps = [.. _workflow.Steps.Select(step => new RegisteredStep(
             _workflow.Name,
             step.Index,
             step.Name,
@@ -83,10 +86,16 @@ internal sealed class WorkflowRegistration
             [.. step.GoToTargets.Select(target => _firstIndexByName[target])],
             step.ChildWorkflowName is { } child ? new ChildSpec(child, step.RunsChildPerItem, step.MaxConcurrentChildren) : null,
             step.OnFailureStep is { } onFailure ? _firstIndexByName[onFailure] : -1,
-            _graph?.DependenciesOf(step) ?? []))],
-        logger,
-        _graph is null ? null : new GraphShape(_workflow.MaxConcurrentSteps),
-        _workflow.InputCheck);
+            _graph?.DependenciesOf(step) ?? []))];
+        var startingSteps = _graph is null ? steps.Take(1) : steps.Where(step => step.RunsAfter.IsEmpty);
+        return new(
+            _workflow.Name,
+            _workflow.Version,
+            steps,
+            logger,
+            _graph is null ? null : new GraphShape(_workflow.MaxConcurrentSteps),
+            _workflow.InputCheck ?? TypeInputCheck.For([.. startingSteps.Select(step => step.Binding.InputType).OfType<Type>().Distinct()]));
+    }
 
     private IEnumerable<string> JumpProblems(WorkflowStep step)
     {

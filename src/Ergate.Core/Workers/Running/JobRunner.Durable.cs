@@ -17,7 +17,7 @@ internal sealed partial class JobRunner
     /// input and the wake time as its start time, then hands its message back with that delay,
     /// giving up the run lease; the queue's delayed delivery wakes it on any worker.
     /// </summary>
-    private async ValueTask SleepAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepOutcome outcome)
+    private async ValueTask SleepAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepOutcome outcome, DateTimeOffset startedAt)
     {
         if (await FailedAsLastStepAsync(delivery, job, workflow, step, "sleep").ConfigureAwait(false))
         {
@@ -26,7 +26,7 @@ internal sealed partial class JobRunner
 
         var now = time.GetUtcNow();
         var wakeAt = outcome.WakeAt ?? now + outcome.SleepFor!.Value;
-        if (!await StoreAtRestAsync(delivery, job, workflow, step, JobStatus.Scheduled, outcome.Value, wakeAt, now).ConfigureAwait(false))
+        if (!await StoreAtRestAsync(delivery, job, workflow, step, JobStatus.Scheduled, outcome.Value, wakeAt, now, startedAt).ConfigureAwait(false))
         {
             return;
         }
@@ -70,13 +70,14 @@ internal sealed partial class JobRunner
     }
 
     /// <summary>
-    /// Stores a job that rests after <paramref name="step"/> (asleep or waiting) at the next step,
+    /// Stores a job that rests after <paramref name="step"/> (whose attempt started at
+    /// <paramref name="startedAt"/>; asleep or waiting) at the next step,
     /// with <paramref name="value"/> as its input and <paramref name="until"/> as its start time;
     /// false when the run ends here instead (see <see cref="StoreOrHandBackAsync"/>).
     /// </summary>
-    private async ValueTask<bool> StoreAtRestAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, JobStatus status, object? value, DateTimeOffset? until, DateTimeOffset now)
+    private async ValueTask<bool> StoreAtRestAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, JobStatus status, object? value, DateTimeOffset? until, DateTimeOffset now, DateTimeOffset startedAt)
     {
-        AdvanceTo(job, workflow, step.Index + 1, value);
+        AdvanceTo(job, workflow, step, step.Index + 1, value, startedAt);
         job.Status = status;
         job.RequestedStartTime = until;
         job.UpdatedAt = now;
@@ -250,12 +251,12 @@ internal sealed partial class JobRunner
     /// stored QUEUED with it instead (see <see cref="TryTakeInKeptSignals"/>) and its message goes
     /// back to the queue at once.
     /// </summary>
-    private async ValueTask WaitForSignalAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepOutcome outcome)
+    private async ValueTask WaitForSignalAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, StepOutcome outcome, DateTimeOffset startedAt)
     {
         var now = time.GetUtcNow();
         var timeoutAt = now + outcome.SleepFor;
         job.Wait = new JobWait(outcome.SignalName!, timeoutAt, outcome.TargetStep);
-        if (!await StoreAtRestAsync(delivery, job, workflow, step, JobStatus.Waiting, null, timeoutAt, now).ConfigureAwait(false))
+        if (!await StoreAtRestAsync(delivery, job, workflow, step, JobStatus.Waiting, null, timeoutAt, now, startedAt).ConfigureAwait(false))
         {
             return;
         }

@@ -245,6 +245,7 @@ internal sealed partial class JobRunner(
             object? result;
             int next;
             var childrenDone = false;
+            DateTimeOffset? startedAt = null;
             if (finished is { } end)
             {
                 (result, next, finished, childrenDone) = (end.Result, end.Next, null, true);
@@ -257,7 +258,7 @@ internal sealed partial class JobRunner(
                     return;
                 }
 
-                (result, next, firstStep) = (stepEnd.Result, stepEnd.Next, false);
+                (result, next, firstStep, startedAt) = (stepEnd.Result, stepEnd.Next, false, arguments.StartedAt);
             }
 
             if (job.Parent is { OneStep: true })
@@ -266,7 +267,7 @@ internal sealed partial class JobRunner(
                 next = workflow.Steps.Length;
             }
 
-            AdvanceTo(job, workflow, next, result);
+            AdvanceTo(job, workflow, step, next, result, startedAt);
             var completed = next >= workflow.Steps.Length;
             if (completed)
             {
@@ -336,6 +337,7 @@ internal sealed partial class JobRunner(
             return null;
         }
 
+        arguments.StartedAt = time.GetUtcNow();
         object? result;
         try
         {
@@ -409,7 +411,7 @@ internal sealed partial class JobRunner(
                     next = workflow.Steps.Length;
                     break;
                 case StepOutcomeKind.Sleep:
-                    await SleepAsync(delivery, job, workflow, step, outcome).ConfigureAwait(false);
+                    await SleepAsync(delivery, job, workflow, step, outcome, arguments.StartedAt).ConfigureAwait(false);
                     return null;
                 case StepOutcomeKind.WaitForSignal:
                     if (await FailedAsLastStepAsync(delivery, job, workflow, step, "wait for a signal").ConfigureAwait(false))
@@ -420,7 +422,7 @@ internal sealed partial class JobRunner(
                     // A signal sent before the job waits is consumed at once, stored with this step's result.
                     if (!TryTakeSignal(job, outcome.SignalName!, out handedOn))
                     {
-                        await WaitForSignalAsync(delivery, job, workflow, step, outcome).ConfigureAwait(false);
+                        await WaitForSignalAsync(delivery, job, workflow, step, outcome, arguments.StartedAt).ConfigureAwait(false);
                         return null;
                     }
 
@@ -455,9 +457,14 @@ internal sealed partial class JobRunner(
         return new StepEnd(result, next);
     }
 
-    /// <summary>A step finished: the job goes on at step <paramref name="next"/> with <paramref name="result"/> as its input.</summary>
-    private static void AdvanceTo(Job job, RegisteredWorkflow workflow, int next, object? result)
+    /// <summary>
+    /// <paramref name="step"/> finished (its attempt started at <paramref name="startedAt"/>, when
+    /// known): it joins the job's history, and the job goes on at step <paramref name="next"/> with
+    /// <paramref name="result"/> as its input.
+    /// </summary>
+    private void AdvanceTo(Job job, RegisteredWorkflow workflow, RegisteredStep step, int next, object? result, DateTimeOffset? startedAt)
     {
+        job.History = [.. job.History ?? [], new StepRun(step.Name, job.Attempt, startedAt, time.GetUtcNow(), result)];
         job.LastReturnValue = result;
         job.StepsCompleted++;
         job.CurrentStep = next;

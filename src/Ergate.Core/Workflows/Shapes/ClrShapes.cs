@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Ergate.Definitions;
+namespace Ergate;
 
 /// <summary>
 /// The shape of a .NET type as jobs carry it in JSON (<see cref="JobSerializer.Options"/>): the

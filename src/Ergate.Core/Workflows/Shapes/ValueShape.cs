@@ -1,6 +1,6 @@
-namespace Ergate.Definitions;
+namespace Ergate;
 
-/// <summary>The kinds of value a definition declares: the JSON types, with whole numbers apart, and "any".</summary>
+/// <summary>The kinds of value a workflow definition declares or a .NET type has: the JSON types, with whole numbers apart, and "any".</summary>
 internal enum ValueKind
 {
     Any,

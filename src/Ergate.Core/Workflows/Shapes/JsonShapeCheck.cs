@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Ergate.Definitions;
+namespace Ergate;
 
 /// <summary>Checks a JSON value against a declared <see cref="ValueShape"/> at run time: a new job's input, a service's answer.</summary>
 internal static class JsonShapeCheck
