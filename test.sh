@@ -9,8 +9,9 @@ cd "$(dirname "$0")"
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)  # the dashboard's browser tests (Playwright drives it)
 if ((${#missing[@]})); then
-  echo "Installing ${missing[*]} (Debian packages) for the integration tests..."
+  echo "Installing ${missing[*]} (Debian packages) for the integration and browser tests..."
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq

@@ -16,6 +16,9 @@ public class ErgateWebFactory : WebApplicationFactory<Program>
 {
     public const string RemoteHeader = "X-Test-Remote";
 
+    /// <summary>A password in the app's configuration, which no answer may show.</summary>
+    public const string Secret = "hunter2-do-not-show";
+
     private readonly string? _policy;
 
     public ErgateWebFactory()
@@ -54,6 +57,7 @@ public class ErgateWebFactory : WebApplicationFactory<Program>
             builder.UseSetting("Test:Policy", _policy);
         }
 
+        builder.UseSetting("ConnectionStrings:broker", $"amqp://ergate:{Secret}@broker.example:5672");
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, RemoteAddressFromHeader>());
     }
 

@@ -86,6 +86,20 @@ public sealed partial class SecurityTests(ErgateWebFactory app) : IClassFixture<
         Assert.True(answer.Headers.CacheControl!.NoStore);
     }
 
+    [Fact]
+    public async Task No_answer_shows_a_password_from_the_apps_configuration()
+    {
+        var job = await app.Client.StartAsync("flaky", 1);
+        await app.FinishedAsync(job.Id);
+        using var http = app.CreateClient();
+
+        foreach (var path in new[] { "/ergate/dashboard", "/ergate/dashboard/jobs", $"/ergate/dashboard/jobs/{job.Id}", "/ergate/dashboard/workflows",
+            "/ergate/jobs", $"/ergate/jobs/{job.Id}", "/ergate/workflows", "/ergate/stats", "/ergate/openapi/ergate.json", "/healthz" })
+        {
+            Assert.DoesNotContain(ErgateWebFactory.Secret, await http.GetStringAsync(path));
+        }
+    }
+
     [GeneratedRegex("""<input type="hidden" name="(?<name>[^"]+)" value="(?<value>[^"]+)" />""")]
     private static partial Regex TokenField();
 }
