@@ -16,6 +16,7 @@ namespace Ergate;
 public sealed class ErgateClient
 {
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
+    private static readonly System.Text.Json.JsonElement NoInput = System.Text.Json.JsonDocument.Parse("null").RootElement;
     private static readonly TimeSpan LongestPoll = TimeSpan.FromMilliseconds(500);
 
     private readonly IJobQueue _queue;
@@ -79,7 +80,7 @@ public sealed class ErgateClient
             throw new ArgumentException("Set StartAt or Delay, not both.", nameof(options));
         }
 
-        ThrowIfInputDoesNotFit(workflowName, input);
+        input = CheckedInput(workflowName, input);
 
         if (options.Id is { } id && await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } existing)
         {
@@ -341,19 +342,25 @@ public sealed class ErgateClient
         }
     }
 
-    /// <summary>Refuses an input that the newest registered version of <paramref name="workflowName"/> checks and finds wrong, when this process knows the workflow.</summary>
-    private void ThrowIfInputDoesNotFit(string workflowName, object? input)
+    /// <summary>
+    /// Refuses an input that the newest registered version of <paramref name="workflowName"/>
+    /// checks and finds wrong, when this process knows the workflow; returns the input to store
+    /// (as the JSON it was checked as, so it is serialized once).
+    /// </summary>
+    private object? CheckedInput(string workflowName, object? input)
     {
         if (_workflows is null || !_workflows.TryGetWorkflow(workflowName, 0, out var workflow) || workflow.InputCheck is not { } check)
         {
-            return;
+            return input;
         }
 
-        var json = input as System.Text.Json.JsonElement? ?? System.Text.Json.JsonSerializer.SerializeToElement(input, JobSerializer.Options);
+        var json = input is null ? NoInput : input as System.Text.Json.JsonElement? ?? JobSerializer.ToElement(input);
         if (check(json) is { Count: > 0 } errors)
         {
             throw new JobInputException(workflowName, errors);
         }
+
+        return input is null ? null : json;
     }
 
     /// <summary>Refuses a payload that the input of the step a waiting job resumes at cannot be read as, when this process knows that step.</summary>
