@@ -23,27 +23,29 @@ internal sealed class RedisStateWriter
     // (-1 = unconditional), run lease holder ('' = none). Returns how many finished jobs it
     // removed, then 1 or 0 per job: stored or not (the holder does not hold the job's run lease,
     // or the stored revision was not the expected one).
-    // A conditional write reads the stored revision (the fourth field of a job's JSON, after its
-    // id, workflow name and status; decoded in full when the id or name hold escaped characters)
-    // and stores nothing when it differs. Each job's write then stores the JSON and does index
-    // work only when the status changed, read from the state it replaced (the status is the
-    // third field): the same status (the step after a step) needs nothing more; another status
-    // moves the job from that status's index to the new one; a job stored for the first time
-    // (and whose id is not left in the finished index by an earlier job of that id whose state
-    // expired) goes into the all, workflow and status indexes with nothing to remove. A state
-    // whose status cannot be read that way is removed from every other status index (and from
-    // the finished index unless it is stored finished again: it stays there if it was). A finished
-    // state frees the job's run lease. A job stored finished that was not (it enters the finished
+    // A conditional write reads the stored revision (the fifth field of a job's JSON, after its
+    // id, workflow name, workflow version and status: `head`; decoded in full when the id or name
+    // hold escaped characters) and stores nothing when it differs. Each job's write then stores
+    // the JSON and does index work only when the status changed, read from the state it replaced
+    // (the status is the fourth field): the same status (the step after a step) needs nothing
+    // more; another status moves the job from that status's index to the new one; a job stored
+    // for the first time (and whose id is not left in the finished index by an earlier job of
+    // that id whose state expired) goes into the all, workflow and status indexes with nothing to
+    // remove. A state whose status cannot be read that way (escaped characters, or a state
+    // written before jobs had a workflow version) is removed from every other status index (and
+    // from the finished index unless it is stored finished again: it stays there if it was). A
+    // finished state frees the job's run lease. A job stored finished that was not (it enters the finished
     // index: ZADD answers 1) is counted in its hour's activity hash, under its minute and status;
     // the hash expires at a fixed time after its hour, set when one of its fields is created.
     private const string Script = RedisJobStateStore.Functions + """
         local lastStatus = 2 + tonumber(ARGV[1])
+        local head = '^{"id":"[^"]*","workflowName":"[^"]*","workflowVersion":%d+,"status":"'
 
         local function storedRevision(state)
           if not state then
             return 0
           end
-          local revision = string.match(state, '^{"id":"[^"]*","workflowName":"[^"]*","status":"%a+","revision":(%d+)')
+          local revision = string.match(state, head .. '%a+","revision":(%d+)')
           if revision then
             return tonumber(revision)
           end
@@ -85,7 +87,7 @@ internal sealed class RedisStateWriter
           end
           local statusKey = KEYS[3 + status]
           local member = finishedMember(id, workflowKey, ARGV[5])
-          local before = previous and string.match(previous, '^{"id":"[^"]*","workflowName":"[^"]*","status":"(%a+)"')
+          local before = previous and string.match(previous, head .. '(%a+)"')
           if before then
             local beforeKey = string.sub(statusKey, 1, #statusKey - #string.match(statusKey, '[^:]*$')) .. before
             if beforeKey == statusKey then
