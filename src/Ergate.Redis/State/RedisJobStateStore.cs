@@ -526,9 +526,11 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
     /// each status's index: constant time. For one workflow, <c>ZINTERCARD</c> (Redis 7.0 or
     /// later) of the workflow's index with each status's index: each walks the smaller of the two
     /// and looks its members up in the other, so the whole count looks up at most as many members
-    /// as there are jobs in all, and at most the workflow's jobs per status: for 100,000 jobs of
-    /// one workflow, a few milliseconds of Redis time, in eight commands that other clients' commands
-    /// can come between.
+    /// as there are jobs in all, and at most the workflow's jobs per status. Measured on 2 cores
+    /// (Redis 7.0, about 0.6 µs a member): 50-70 ms for a workflow of 33,000 jobs among 100,000,
+    /// 190 ms for 100,000 among 300,000, in eight commands that other clients' commands can come
+    /// between; the one of the most common status takes about 40 % of it. Poll it seldom, or
+    /// count all jobs, which costs nothing.
     /// </remarks>
     public async ValueTask<IReadOnlyDictionary<JobStatus, long>> CountAsync(string? workflowName = null, CancellationToken cancellationToken = default)
     {
