@@ -8,7 +8,7 @@ namespace Ergate.Redis;
 /// </summary>
 internal sealed class RedisKeys
 {
-    private static readonly JobStatus[] Statuses = Enum.GetValues<JobStatus>();
+    private static readonly JobStatus[] StatusOrder = Enum.GetValues<JobStatus>();
     private readonly string _root;
 
     public RedisKeys(RedisOptions options)
@@ -24,7 +24,8 @@ internal sealed class RedisKeys
         Outbox = _root + ":jobs:outbox";
         JobPrefix = _root + ":job:";
         WorkflowPrefix = _root + ":jobs:workflow:";
-        StatusIndexes = Array.ConvertAll(Statuses, status => (RedisKey)$"{_root}:jobs:status:{status}");
+        ActivityPrefix = _root + ":activity:";
+        StatusIndexes = Array.ConvertAll(StatusOrder, status => (RedisKey)$"{_root}:jobs:status:{status}");
     }
 
     /// <summary>The stream the workers' consumer group reads.</summary>
@@ -55,11 +56,20 @@ internal sealed class RedisKeys
     /// <summary>What every workflow's index key starts with (<see cref="Workflow(string)"/>).</summary>
     public string WorkflowPrefix { get; }
 
-    /// <summary>One index per status, in the order of <see cref="Enum.GetValues{TEnum}()"/>.</summary>
+    /// <summary>
+    /// What the key of each hour's activity (<see cref="Activity(long)"/>) starts with; the state
+    /// store's write script appends the hour.
+    /// </summary>
+    public string ActivityPrefix { get; }
+
+    /// <summary>Every status, in the order of <see cref="Enum.GetValues{TEnum}()"/>: that of <see cref="StatusIndexes"/>.</summary>
+    public static IReadOnlyList<JobStatus> Statuses => StatusOrder;
+
+    /// <summary>One index per status, in the order of <see cref="Statuses"/>.</summary>
     public RedisKey[] StatusIndexes { get; }
 
     /// <summary>The position of <paramref name="status"/> in <see cref="StatusIndexes"/>.</summary>
-    public static int StatusIndex(JobStatus status) => Array.IndexOf(Statuses, status);
+    public static int StatusIndex(JobStatus status) => Array.IndexOf(StatusOrder, status);
 
     /// <summary>The key holding a job's JSON state.</summary>
     public RedisKey Job(string jobId) => JobPrefix + jobId;
@@ -69,6 +79,14 @@ internal sealed class RedisKeys
 
     /// <summary>The hash of a join (<see cref="IJobJoinStore"/>): each child's outcome by its job id, and who wakes the parent.</summary>
     public RedisKey Join(string joinId) => $"{_root}:join:{joinId}";
+
+    /// <summary>
+    /// The hash of the jobs that finished in one hour (<see cref="IJobStateQuery.ActivityAsync"/>):
+    /// under <c>{minute of the hour}:{status}</c>, how many were stored finished with that status
+    /// in that minute.
+    /// </summary>
+    /// <param name="hour">Hours since the Unix epoch (UTC).</param>
+    public RedisKey Activity(long hour) => ActivityPrefix + hour.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The index of the stored jobs of one workflow.</summary>
     public RedisKey Workflow(string workflowName) => WorkflowPrefix + workflowName;

@@ -143,6 +143,23 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_write_that_keeps_the_status_reads_it_from_the_stored_state_and_touches_no_index()
+    {
+        var store = redis.NewStore();
+        var job = new Job("steady", "wf") { Status = JobStatus.Running, WorkflowVersion = 12 };
+        await store.UpdateAsync(job);
+        var before = await IndexCommandsAsync();
+
+        for (var step = 1; step <= 3; step++)
+        {
+            job.CurrentStep = step;
+            Assert.True(await store.TryUpdateAsync(job));
+        }
+
+        Assert.Equal(before, await IndexCommandsAsync());
+    }
+
+    [Fact]
     public async Task Concurrent_writes_go_together_and_each_is_stored_and_indexed_when_its_call_returns()
     {
         var options = redis.NewOptions();
@@ -204,6 +221,71 @@ public sealed class RedisJobStateStoreTests(RedisServerFixture redis)
         var failed = await store.ListIdsAsync(new JobQuery(JobStatus.Failed, "paged", Limit: 10));
 
         Assert.Equal(["page-004", "page-003", "page-002", "page-001", "page-000"], failed);
+    }
+
+    [Fact]
+    public async Task Listing_by_workflow_and_status_looks_past_thousands_of_jobs_that_do_not_match()
+    {
+        var store = redis.NewStore();
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        var jobs = Enumerable.Range(0, 4500).Select(i => new Job($"sparse-{i:0000}", i % 2 == 0 ? "sparse" : "other")
+        {
+            Status = i % 2 == 1 || i < 6 ? JobStatus.Failed : JobStatus.Completed,
+            CreatedAt = start.AddMilliseconds(i),
+        });
+
+        await Task.WhenAll(jobs.Select(job => store.UpdateAsync(job).AsTask()));
+
+        // 2,250 of "sparse" against 2,253 failed: the walk takes "sparse", whose 2,247 newest are completed.
+        Assert.Equal(["sparse-0004", "sparse-0002", "sparse-0000"], await store.ListIdsAsync(new JobQuery(JobStatus.Failed, "sparse", Limit: 10)));
+    }
+
+    [Fact]
+    public async Task A_listed_job_whose_state_is_gone_is_left_out_and_leaves_the_indexes()
+    {
+        var options = redis.NewOptions();
+        var store = redis.NewStore(options);
+        var keys = new RedisKeys(options);
+        foreach (var id in new[] { "first", "gone", "last" })
+        {
+            await store.UpdateAsync(new Job(id, "wf") { Status = JobStatus.Running });
+        }
+
+        await _database.KeyDeleteAsync(keys.Job("gone"));
+
+        Assert.Equal(["last", "first"], await store.ListIdsAsync(new JobQuery(JobStatus.Running)));
+        Assert.Null(await _database.SortedSetScoreAsync(keys.AllJobs, "gone"));
+        Assert.Null(await _database.SortedSetScoreAsync(keys.StatusIndexes[RedisKeys.StatusIndex(JobStatus.Running)], "gone"));
+        Assert.Equal(2, await _database.SortedSetLengthAsync(keys.AllJobs));
+    }
+
+    [Fact]
+    public async Task An_hours_activity_is_kept_a_day_and_a_minute_after_the_hour()
+    {
+        var options = redis.NewOptions();
+        var store = redis.NewStore(options);
+        var keys = new RedisKeys(options);
+        var hour = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 3600;
+        await store.UpdateAsync(new Job("done", "wf") { Status = JobStatus.Completed });
+        if (!await _database.KeyExistsAsync(keys.Activity(hour)))
+        {
+            hour++; // the hour ended meanwhile
+        }
+
+        var expiry = await _database.KeyExpireTimeAsync(keys.Activity(hour));
+
+        Assert.Equal(DateTime.UnixEpoch.AddHours(hour + 1) + JobActivity.Kept + TimeSpan.FromMinutes(1), expiry);
+    }
+
+    /// <summary>How many ZADD and ZREM the server ran so far, scripts' included (the tests of the collection run one at a time).</summary>
+    private async Task<(long Zadd, long Zrem)> IndexCommandsAsync()
+    {
+        var stats = (await redis.Connection.GetServer(redis.Connection.GetEndPoints()[0]).InfoAsync("commandstats")).SelectMany(group => group).ToList();
+        return (Calls("cmdstat_zadd"), Calls("cmdstat_zrem"));
+
+        long Calls(string command) => stats.FirstOrDefault(stat => stat.Key == command).Value is { } value
+            ? long.Parse(value.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture)
+            : 0;
     }
 
     [Fact]

@@ -69,18 +69,19 @@ public sealed class RedisRetentionMemoryTests(RedisServerFixture redis, ITestOut
         }
 
         var end = await UsedMemoryAsync(server);
-        var keysLeft = await server.KeysAsync(pattern: "{" + options.KeyPrefix + "}*").CountAsync();
+        // The activity of the hour (a few counts) is kept a day, whatever the jobs' retention.
+        var keysLeft = await server.KeysAsync(pattern: "{" + options.KeyPrefix + "}*").CountAsync(key => !key.ToString().StartsWith(keys.ActivityPrefix, StringComparison.Ordinal));
         output.WriteLine($"used_memory at start:                          {start,12:N0} bytes");
         output.WriteLine($"after {FinishedJobs:N0} jobs finished:               {finished,12:N0} bytes (+{finished - start:N0}; written in {writing.Elapsed.TotalSeconds:F1} s, so the first ones had passed their retention and were removed by the later writes)");
         output.WriteLine($"after their retention, before any listing:     {expired,12:N0} bytes (+{expired - start:N0})");
         output.WriteLine($"after listing the newest {LiveJobs} and deleting them: {end,12:N0} bytes ({end - start:+#,0;-#,0;0} from the start)");
-        output.WriteLine($"keys left under the store's prefix: {keysLeft}");
-        output.WriteLine($"the listing ran: {Calls(commands, "evalsha")} trim script(s), {Calls(commands, "zrevrange") + Calls(commands, "zrange")} index page read(s), {Calls(commands, "mget")} MGET(s)");
+        output.WriteLine($"keys left under the store's prefix, but for its activity: {keysLeft}");
+        output.WriteLine($"the listing ran: {Calls(commands, "evalsha")} script(s), {Calls(commands, "zrevrange") + Calls(commands, "zrange")} index page read(s), {Calls(commands, "get")} GET(s)");
 
         Assert.Equal(Enumerable.Range(0, LiveJobs).Reverse().Select(i => $"live-{i:000}"), listed);
         Assert.Equal(LiveJobs, indexedAfterListing);
         Assert.Equal(1, Calls(commands, "zrevrange") + Calls(commands, "zrange"));
-        Assert.Equal(1, Calls(commands, "mget"));
+        Assert.Equal(LiveJobs, Calls(commands, "get"));
         Assert.Equal(0, await database.SortedSetLengthAsync(keys.FinishedJobs));
         Assert.Equal(0, keysLeft);
         Assert.InRange(end - start, -OneMegabyte, OneMegabyte);

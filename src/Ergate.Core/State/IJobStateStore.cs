@@ -21,7 +21,7 @@ public interface IJobStateQuery
 {
     /// <summary>
     /// Lists stored jobs, newest first (by <see cref="Job.CreatedAt"/> to the millisecond, then by
-    /// id, descending): at most <see cref="JobQuery.Limit"/>, after <see cref="JobQuery.After"/>
+    /// id in <see cref="JobCursor.IdOrder"/>, descending): at most <see cref="JobQuery.Limit"/>, after <see cref="JobQuery.After"/>
     /// when it is set.
     /// </summary>
     IAsyncEnumerable<Job> ListAsync(JobQuery query, CancellationToken cancellationToken = default);

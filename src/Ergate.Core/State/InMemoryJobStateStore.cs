@@ -154,7 +154,7 @@ public sealed class InMemoryJobStateStore : IConditionalJobStateStore, IJobState
                 && (query.WorkflowName is null || stored.Job.WorkflowName == query.WorkflowName)
                 && (query.After is not { } after || after.Precedes(stored.Job)))
             .OrderByDescending(stored => stored.Job.CreatedAt.ToUnixTimeMilliseconds())
-            .ThenByDescending(stored => stored.Job.Id, StringComparer.Ordinal)
+            .ThenByDescending(stored => stored.Job.Id, JobCursor.IdOrder)
             .Take(query.Limit)
             .Select(Snapshot)
             .OfType<Job>()

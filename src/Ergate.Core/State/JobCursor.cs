@@ -4,8 +4,9 @@ namespace Ergate;
 
 /// <summary>
 /// Where a newest-first listing stands (<see cref="JobQuery.After"/>): the creation time, to the
-/// millisecond, and the id of the last job listed; jobs are listed by both, descending. A cursor
-/// stays valid when its job changes status or is removed. Its text form
+/// millisecond, and the id of the last job listed; jobs are listed by both, descending, ids in
+/// Unicode code point order (<see cref="IdOrder"/>). A cursor stays valid when its job changes
+/// status or is removed. Its text form
 /// (<see cref="ToString"/>, <see cref="Parse"/>) is what an HTTP API or a CLI hands out.
 /// </summary>
 /// <param name="CreatedAtMs">The job's <see cref="Job.CreatedAt"/> in Unix milliseconds.</param>
@@ -28,7 +29,7 @@ public readonly record struct JobCursor(long CreatedAtMs, string Id)
         if (separator <= 0 || separator == text.Length - 1
             || !long.TryParse(text.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var createdAtMs))
         {
-            throw new ArgumentException($"'{text}' is not a job listing cursor (take one with JobQuery.CursorOf).", nameof(text));
+            throw new ArgumentException($"'{text}' is not a job listing cursor (take one with JobCursor.Of).", nameof(text));
         }
 
         return new(createdAtMs, text[(separator + 1)..]);
@@ -38,7 +39,31 @@ public readonly record struct JobCursor(long CreatedAtMs, string Id)
     public bool Precedes(Job job)
     {
         var createdAtMs = job.CreatedAt.ToUnixTimeMilliseconds();
-        return createdAtMs < CreatedAtMs || (createdAtMs == CreatedAtMs && string.CompareOrdinal(job.Id, Id) < 0);
+        return createdAtMs < CreatedAtMs || (createdAtMs == CreatedAtMs && IdOrder.Compare(job.Id, Id) < 0);
+    }
+
+    /// <summary>
+    /// The order of ids within one millisecond: by Unicode code point, which is the order of their
+    /// UTF-8 bytes, as Redis sorts the members of a sorted set with equal scores. It is
+    /// <see cref="StringComparer.Ordinal"/>'s order unless one id has a character beyond U+FFFF
+    /// (a surrogate pair) where the other has one from U+E000 to U+FFFF.
+    /// </summary>
+    public static IComparer<string> IdOrder { get; } = Comparer<string>.Create(CompareByCodePoint);
+
+    private static int CompareByCodePoint(string? x, string? y)
+    {
+        if (x is null || y is null)
+        {
+            return x is null ? (y is null ? 0 : -1) : 1;
+        }
+
+        var common = x.AsSpan().CommonPrefixLength(y);
+        return common == x.Length || common == y.Length
+            ? x.Length.CompareTo(y.Length)
+            : CodePointRank(x[common]).CompareTo(CodePointRank(y[common]));
+
+        // Surrogates (U+D800-U+DFFF) stand for code points beyond U+FFFF: move them above U+E000-U+FFFF.
+        static int CodePointRank(char c) => c < 0xD800 ? c : c < 0xE000 ? c + 0x2000 : c - 0x800;
     }
 
     /// <summary>The cursor as text: <c>{CreatedAtMs}:{Id}</c>.</summary>

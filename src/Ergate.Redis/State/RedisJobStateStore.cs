@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
@@ -10,9 +11,10 @@ namespace Ergate.Redis;
 /// indexes in one atomic step, so a listing never disagrees with the stored state. Finished jobs
 /// are kept for <see cref="RedisOptions.FinishedJobRetention"/>: their state key expires, and
 /// their entries leave every index as later finished jobs are written (up to 100 in one write's
-/// script every 100 ms), at the next listing, or at a purge. Index commands run only when a
-/// job's status changes. Writes are conditional on the job's revision inside that script
-/// (<see cref="IConditionalJobStateStore"/>). Run leases (<see cref="IRunLeaseStore"/>) are one
+/// script every 100 ms), at the next listing or count, or at a purge. Index commands run only
+/// when a job's status changes. The same script counts each job stored finished in a hash per
+/// hour (by minute and status) kept for a day (<see cref="ActivityAsync"/>). Writes are
+/// conditional on the job's revision inside that script (<see cref="IConditionalJobStateStore"/>). Run leases (<see cref="IRunLeaseStore"/>) are one
 /// expiring key per job, taken with <c>SET NX</c> in the same round trip as the read of the state.
 /// The clients' outbox (<see cref="IJobOutbox"/>) is one sorted set of job ids. A join of child
 /// jobs (<see cref="IJobJoinStore"/>) is one hash: each child's outcome under its job id, and the
@@ -130,10 +132,95 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
         return { recorded, failed }
         """;
 
+    // KEYS: the index of one criterion, that of the other (the same key when the listing has one
+    // or none), all, one index per status. ARGV: the cursor's score (ms; '' = from the newest),
+    // its id, most jobs to return, most members to look at, job key prefix.
+    // Walks the smaller of the two indexes newest first from just after the cursor, keeps the
+    // members the other index holds too, and reads their state. The walk starts right after the
+    // cursor's member while the index holds it with the cursor's score; else past every member
+    // scored higher and those scored the same whose id is not below the cursor's (Redis orders
+    // them by their bytes: bisection). Members whose state is gone (expired) leave every index
+    // given. Returns the score and id of the last member looked at, 1 when it was the index's
+    // last (0 when more may follow), then the id and state of each job found.
+    private const string ListScript = """
+        local walk, other = KEYS[1], KEYS[2]
+        if walk ~= other and redis.call('ZCARD', other) < redis.call('ZCARD', walk) then
+          walk, other = other, walk
+        end
+
+        -- a < b by their bytes (Lua's < follows the server's locale)
+        local function below(a, b)
+          for i = 1, math.min(#a, #b) do
+            local x, y = string.byte(a, i), string.byte(b, i)
+            if x ~= y then
+              return x < y
+            end
+          end
+          return #a < #b
+        end
+
+        local start = 0
+        if ARGV[1] ~= '' then
+          local score = redis.call('ZSCORE', walk, ARGV[2])
+          if score and tonumber(score) == tonumber(ARGV[1]) then
+            start = redis.call('ZREVRANK', walk, ARGV[2]) + 1
+          else
+            start = redis.call('ZCOUNT', walk, '(' .. ARGV[1], '+inf')
+            local stop = start + redis.call('ZCOUNT', walk, ARGV[1], ARGV[1])
+            while start < stop do
+              local middle = math.floor((start + stop) / 2)
+              if below(redis.call('ZRANGE', walk, middle, middle, 'REV')[1], ARGV[2]) then
+                stop = middle
+              else
+                start = middle + 1
+              end
+            end
+          end
+        end
+
+        local wanted, budget = tonumber(ARGV[3]), tonumber(ARGV[4])
+        local result = { '', '', 1 }
+        local found, looked, gone = 0, 0, {}
+        repeat
+          local members = redis.call('ZRANGE', walk, start + looked, start + looked + wanted - 1, 'REV', 'WITHSCORES')
+          result[3] = #members < 2 * wanted and 1 or 0
+          for i = 1, #members, 2 do
+            local id = members[i]
+            looked = looked + 1
+            result[1], result[2] = members[i + 1], id
+            if walk == other or redis.call('ZSCORE', other, id) then
+              local state = redis.call('GET', ARGV[5] .. id)
+              if state then
+                found = found + 1
+                result[2 + 2 * found], result[3 + 2 * found] = id, state
+                if found == wanted then
+                  if i + 1 < #members then
+                    result[3] = 0
+                  end
+                  break
+                end
+              else
+                gone[#gone + 1] = id
+              end
+            end
+          end
+        until result[3] == 1 or found == wanted or looked >= budget
+        if #gone > 0 then
+          for i = 1, #KEYS do
+            redis.call('ZREM', KEYS[i], unpack(gone))
+          end
+        end
+        return result
+        """;
+
     // How many finished jobs one trim script removes at most, so that Redis never blocks long.
     private const int TrimBatch = 1000;
 
-    private const int MinPageSize = 100;
+    // The most jobs one listing script returns, and the most index members it looks at.
+    private const int JobsPerListing = 500;
+    private const int MembersPerListing = 2000;
+
+    private const long MsPerMinute = 60_000;
     private readonly IDatabase _database;
     private readonly RedisKeys _keys;
     private readonly long _retentionMs;
@@ -217,13 +304,17 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            batch = (long)await _database.ScriptEvaluateAsync(TrimScript, _trimKeys,
-                [finishedBefore.ToUnixTimeMilliseconds(), TrimBatch, _keys.JobPrefix, _keys.WorkflowPrefix]).ConfigureAwait(false);
+            batch = await TrimAsync(_database, finishedBefore).ConfigureAwait(false);
             removed += batch;
         }
         while (batch == TrimBatch);
         return removed;
     }
+
+    /// <summary>Removes up to <see cref="TrimBatch"/> jobs that finished before <paramref name="finishedBefore"/>, oldest first; how many it removed.</summary>
+    private async Task<long> TrimAsync(IDatabaseAsync database, DateTimeOffset finishedBefore) =>
+        (long)await database.ScriptEvaluateAsync(TrimScript, _trimKeys,
+            [finishedBefore.ToUnixTimeMilliseconds(), TrimBatch, _keys.JobPrefix, _keys.WorkflowPrefix]).ConfigureAwait(false);
 
     /// <summary>The keys the delete script touches for one job.</summary>
     private RedisKey[] JobKeys(string jobId, string workflowName)
@@ -375,9 +466,15 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
     /// <inheritdoc />
     /// <remarks>
     /// First removes the finished jobs past their retention from every index (a script per
-    /// thousand), so the pages hold no expired ids. Then walks the narrowest index (the
-    /// workflow's, else the status's, else all jobs) newest first, a page at a time, and filters
-    /// by the other criterion.
+    /// thousand), so the pages hold no expired ids. Then one script per page of up to 500 jobs
+    /// walks an index newest first from the cursor and reads the jobs' states: the status's or
+    /// the workflow's index when the query has one of them, the smaller of the two (by
+    /// <c>ZCARD</c>) when it has both, keeping the jobs the other holds too (<c>ZSCORE</c> per
+    /// member, up to 2,000 members a script), else the index of all jobs. The cursor costs a
+    /// <c>ZREVRANK</c> while its job is still in that index, else two <c>ZCOUNT</c>s and a
+    /// bisection among the jobs created in the cursor's millisecond. Ids of jobs created in the
+    /// same millisecond come in the order of their UTF-8 bytes (<see cref="JobCursor.IdOrder"/>),
+    /// as Redis sorts them. A state that expired meanwhile leaves the indexes.
     /// </remarks>
     public async IAsyncEnumerable<Job> ListAsync(JobQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -392,57 +489,117 @@ public sealed class RedisJobStateStore : IConditionalJobStateStore, IJobStateQue
             await PurgeFinishedAsync(DateTimeOffset.UtcNow.AddMilliseconds(-_retentionMs), cancellationToken).ConfigureAwait(false);
         }
 
-        var index = query.WorkflowName is not null ? _keys.Workflow(query.WorkflowName)
-            : query.Status is { } status ? _keys.StatusIndexes[RedisKeys.StatusIndex(status)]
-            : _keys.AllJobs;
-        var pageSize = Math.Max(MinPageSize, query.Limit);
-        var listed = 0;
-        for (long start = 0; listed < query.Limit; start += pageSize)
+        var status = query.Status is { } byStatus ? _keys.StatusIndexes[RedisKeys.StatusIndex(byStatus)] : default(RedisKey?);
+        var first = query.WorkflowName is not null ? _keys.Workflow(query.WorkflowName) : status ?? _keys.AllJobs;
+        RedisKey[] keys = [first, status ?? first, _keys.AllJobs, .. _keys.StatusIndexes];
+        var after = query.After;
+        for (var listed = 0; listed < query.Limit;)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var ids = await _database.SortedSetRangeByRankAsync(index, start, start + pageSize - 1, Order.Descending).ConfigureAwait(false);
-            if (ids.Length == 0)
+            var page = (RedisResult[])(await _database.ScriptEvaluateAsync(ListScript, keys,
+            [
+                after is { } cursor ? cursor.CreatedAtMs : RedisValue.EmptyString,
+                after?.Id ?? RedisValue.EmptyString,
+                Math.Min(query.Limit - listed, JobsPerListing),
+                MembersPerListing,
+                _keys.JobPrefix,
+            ]).ConfigureAwait(false))!;
+            for (var i = 3; i < page.Length; i += 2)
+            {
+                listed++;
+                yield return Read((string)page[i]!, (RedisValue)page[i + 1]);
+            }
+
+            if ((long)page[2] == 1)
             {
                 yield break;
             }
 
-            var states = await _database.StringGetAsync(Array.ConvertAll(ids, id => _keys.Job(id!))).ConfigureAwait(false);
-            var expired = new List<RedisValue>();
-            for (var i = 0; i < ids.Length && listed < query.Limit; i++)
-            {
-                if (states[i].IsNull)
-                {
-                    expired.Add(ids[i]);
-                    continue;
-                }
+            after = new JobCursor((long)page[0], (string)page[1]!);
+        }
+    }
 
-                var job = Read(ids[i]!, states[i]);
-                if ((query.Status is null || job.Status == query.Status) && (query.WorkflowName is null || job.WorkflowName == query.WorkflowName))
-                {
-                    listed++;
-                    yield return job;
-                }
-            }
-
-            if (expired.Count > 0)
+    /// <inheritdoc />
+    /// <remarks>
+    /// One round trip: the finished jobs past their retention leave the indexes (as before a
+    /// listing), then, pipelined behind, one command per status. For every job, <c>ZCARD</c> of
+    /// each status's index: constant time. For one workflow, <c>ZINTERCARD</c> (Redis 7.0 or
+    /// later) of the workflow's index with each status's index: each walks the smaller of the two
+    /// and looks its members up in the other, so the whole count looks up at most as many members
+    /// as there are jobs in all, and at most the workflow's jobs per status. Measured on 2 cores
+    /// (Redis 7.0, about 0.6 µs a member): 50-70 ms for a workflow of 33,000 jobs among 100,000,
+    /// 190 ms for 100,000 among 300,000, in eight commands that other clients' commands can come
+    /// between; the one of the most common status takes about 40 % of it. Poll it seldom, or
+    /// count all jobs, which costs nothing.
+    /// </remarks>
+    public async ValueTask<IReadOnlyDictionary<JobStatus, long>> CountAsync(string? workflowName = null, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = _database.CreateBatch();
+            var trim = _retentionMs > 0 ? TrimAsync(batch, DateTimeOffset.UtcNow.AddMilliseconds(-_retentionMs)) : Task.FromResult(0L);
+            var lengths = Array.ConvertAll(_keys.StatusIndexes, index => workflowName is null
+                ? batch.SortedSetLengthAsync(index)
+                : batch.SortedSetIntersectionLengthAsync([_keys.Workflow(workflowName), index]));
+            batch.Execute();
+            var answers = await Task.WhenAll([trim, .. lengths]).ConfigureAwait(false);
+            if (answers[0] < TrimBatch)
             {
-                await ForgetExpiredAsync(index, [.. expired]).ConfigureAwait(false);
-                start -= expired.Count;
+                return Enumerable.Range(0, RedisKeys.Statuses.Count).Where(i => answers[i + 1] > 0).ToDictionary(i => RedisKeys.Statuses[i], i => answers[i + 1]);
             }
         }
     }
 
-    private async Task ForgetExpiredAsync(RedisKey index, RedisValue[] ids)
+    /// <inheritdoc />
+    /// <remarks>
+    /// The script that stores a job finished counts it in a hash per hour, under the minute and
+    /// the status (<c>HINCRBY</c>); each hash expires a day and a minute after its hour. This
+    /// reads the hours from <paramref name="since"/>'s, but not before a day ago, to the next
+    /// (for writers whose clock runs ahead): one pipelined <c>HGETALL</c> per hour, 26 at most.
+    /// The minute is that of the clock of the process that stored the job.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<JobActivity>> ActivityAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
+        const long minutesPerHour = 60;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / MsPerMinute;
+        var firstMinute = Math.Max(since.ToUnixTimeMilliseconds() / MsPerMinute, now - (long)JobActivity.Kept.TotalMinutes);
+        var firstHour = firstMinute / minutesPerHour;
+        var hours = Math.Max(0, now / minutesPerHour + 2 - firstHour);
         var batch = _database.CreateBatch();
-        var removals = new List<Task> { batch.SortedSetRemoveAsync(index, ids), batch.SortedSetRemoveAsync(_keys.AllJobs, ids) };
-        foreach (var statusIndex in _keys.StatusIndexes)
+        var reads = new Task<HashEntry[]>[hours];
+        for (var i = 0; i < hours; i++)
         {
-            removals.Add(batch.SortedSetRemoveAsync(statusIndex, ids));
+            reads[i] = batch.HashGetAllAsync(_keys.Activity(firstHour + i));
         }
 
         batch.Execute();
-        await Task.WhenAll(removals).ConfigureAwait(false);
+        var minutes = new SortedDictionary<long, Dictionary<JobStatus, long>>();
+        for (var i = 0; i < hours; i++)
+        {
+            foreach (var entry in await reads[i].ConfigureAwait(false))
+            {
+                var field = (string)entry.Name!;
+                var colon = field.IndexOf(':', StringComparison.Ordinal);
+                var minute = (firstHour + i) * minutesPerHour + long.Parse(field.AsSpan(0, colon), CultureInfo.InvariantCulture);
+                if (minute >= firstMinute)
+                {
+                    if (!minutes.TryGetValue(minute, out var counts))
+                    {
+                        minutes[minute] = counts = [];
+                    }
+
+                    counts[Enum.Parse<JobStatus>(field.AsSpan(colon + 1))] = (long)entry.Value;
+                }
+            }
+        }
+
+        return [.. minutes.Select(minute => new JobActivity(
+            DateTimeOffset.FromUnixTimeMilliseconds(minute.Key * MsPerMinute),
+            minute.Value.GetValueOrDefault(JobStatus.Completed),
+            minute.Value.GetValueOrDefault(JobStatus.Failed),
+            minute.Value.GetValueOrDefault(JobStatus.Aborted),
+            minute.Value.GetValueOrDefault(JobStatus.Cancelled)))];
     }
 
     private static Job Read(string jobId, RedisValue stored) =>

@@ -17,34 +17,49 @@ internal sealed class RedisStateWriter
 
     // KEYS: all, finished, one index per status, then per job: its state, its workflow's index,
     // its run lease. ARGV: how many status indexes, remove finished jobs before (ms, 0 = not this
-    // time), most to remove, job key prefix, workflow index prefix, then per job: json, id, score,
-    // status index, ttl (ms, 0 = none), finished time (ms, 0 = not finished), expected revision
+    // time), most to remove, job key prefix, workflow index prefix, activity key prefix, how long
+    // an hour's activity is kept after the hour (s), then per job: json, id, score, status index,
+    // ttl (ms, 0 = none), finished time (ms, 0 = not finished), expected revision
     // (-1 = unconditional), run lease holder ('' = none). Returns how many finished jobs it
     // removed, then 1 or 0 per job: stored or not (the holder does not hold the job's run lease,
     // or the stored revision was not the expected one).
-    // A conditional write reads the stored revision (the fourth field of a job's JSON, after its
-    // id, workflow name and status; decoded in full when the id or name hold escaped characters)
-    // and stores nothing when it differs. Each job's write then stores the JSON and does index
-    // work only when the status changed, read from the state it replaced (the status is the
-    // third field): the same status (the step after a step) needs nothing more; another status
-    // moves the job from that status's index to the new one; a job stored for the first time
-    // (and whose id is not left in the finished index by an earlier job of that id whose state
-    // expired) goes into the all, workflow and status indexes with nothing to remove. A state
-    // whose status cannot be read that way is removed from every other status index. A finished
-    // state frees the job's run lease.
+    // A conditional write reads the stored revision (the fifth field of a job's JSON, after its
+    // id, workflow name, workflow version and status: `head`; decoded in full when the id or name
+    // hold escaped characters) and stores nothing when it differs. Each job's write then stores
+    // the JSON and does index work only when the status changed, read from the state it replaced
+    // (the status is the fourth field): the same status (the step after a step) needs nothing
+    // more; another status moves the job from that status's index to the new one; a job stored
+    // for the first time (and whose id is not left in the finished index by an earlier job of
+    // that id whose state expired) goes into the all, workflow and status indexes with nothing to
+    // remove. A state whose status cannot be read that way (escaped characters, or a state
+    // written before jobs had a workflow version) is removed from every other status index (and
+    // from the finished index unless it is stored finished again: it stays there if it was). A
+    // finished state frees the job's run lease. A job stored finished that was not (it enters the finished
+    // index: ZADD answers 1) is counted in its hour's activity hash, under its minute and status;
+    // the hash expires at a fixed time after its hour, set when one of its fields is created.
     private const string Script = RedisJobStateStore.Functions + """
         local lastStatus = 2 + tonumber(ARGV[1])
+        local head = '^{"id":"[^"]*","workflowName":"[^"]*","workflowVersion":%d+,"status":"'
 
         local function storedRevision(state)
           if not state then
             return 0
           end
-          local revision = string.match(state, '^{"id":"[^"]*","workflowName":"[^"]*","status":"%a+","revision":(%d+)')
+          local revision = string.match(state, head .. '%a+","revision":(%d+)')
           if revision then
             return tonumber(revision)
           end
           local decoded, job = pcall(cjson.decode, state)
           return decoded and type(job) == 'table' and tonumber(job.revision) or 0
+        end
+
+        local function countFinished(finishedAt, statusKey)
+          local minute = math.floor(finishedAt / 60000)
+          local hour = math.floor(minute / 60)
+          local key = ARGV[6] .. hour
+          if redis.call('HINCRBY', key, (minute - hour * 60) .. ':' .. string.match(statusKey, '[^:]*$'), 1) == 1 then
+            redis.call('EXPIREAT', key, (hour + 1) * 3600 + tonumber(ARGV[7]))
+          end
         end
 
         local function store(jobKey, workflowKey, leaseKey, json, id, score, status, ttl, finishedAt, expected, holder)
@@ -72,7 +87,7 @@ internal sealed class RedisStateWriter
           end
           local statusKey = KEYS[3 + status]
           local member = finishedMember(id, workflowKey, ARGV[5])
-          local before = previous and string.match(previous, '^{"id":"[^"]*","workflowName":"[^"]*","status":"(%a+)"')
+          local before = previous and string.match(previous, head .. '(%a+)"')
           if before then
             local beforeKey = string.sub(statusKey, 1, #statusKey - #string.match(statusKey, '[^:]*$')) .. before
             if beforeKey == statusKey then
@@ -88,23 +103,25 @@ internal sealed class RedisStateWriter
                 redis.call('ZREM', KEYS[i], id)
               end
             end
-            redis.call('ZREM', KEYS[2], member)
+            if finishedAt == 0 or not previous then
+              redis.call('ZREM', KEYS[2], member)
+            end
           end
           if not previous then
             redis.call('ZADD', KEYS[1], score, id)
             redis.call('ZADD', workflowKey, score, id)
           end
           redis.call('ZADD', statusKey, score, id)
-          if finishedAt > 0 then
-            redis.call('ZADD', KEYS[2], finishedAt, member)
+          if finishedAt > 0 and redis.call('ZADD', KEYS[2], finishedAt, member) == 1 then
+            countFinished(finishedAt, statusKey)
           end
           return 1
         end
 
         local results = { 0 }
-        for j = 0, (#ARGV - 5) / 8 - 1 do
+        for j = 0, (#ARGV - 7) / 8 - 1 do
           local k = lastStatus + 1 + j * 3
-          local a = 6 + j * 8
+          local a = 8 + j * 8
           results[j + 2] = store(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2],
             tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]), ARGV[a + 7])
         end
@@ -117,6 +134,9 @@ internal sealed class RedisStateWriter
     // How many finished jobs past their retention a script removes at most, and how often.
     private const int TrimPerScript = 100;
     private static readonly TimeSpan TrimInterval = TimeSpan.FromMilliseconds(100);
+
+    // How long an hour's activity hash is kept after the hour ends (s): a minute more than JobActivity.Kept.
+    private static readonly long ActivityKeptAfterHour = (long)(JobActivity.Kept + TimeSpan.FromMinutes(1)).TotalSeconds;
 
     private readonly IDatabase _database;
     private readonly RedisKeys _keys;
@@ -232,10 +252,10 @@ internal sealed class RedisStateWriter
         keys[0] = _keys.AllJobs;
         keys[1] = _keys.FinishedJobs;
         statuses.CopyTo(keys, 2);
-        var values = new RedisValue[5 + writes.Count * 8];
+        var values = new RedisValue[7 + writes.Count * 8];
         var trimBefore = 0L;
         var k = 2 + statuses.Length;
-        var v = 5;
+        var v = 7;
         foreach (var write in writes)
         {
             keys[k++] = _keys.Job(write.Id);
@@ -269,6 +289,8 @@ internal sealed class RedisStateWriter
         values[2] = TrimPerScript;
         values[3] = _keys.JobPrefix;
         values[4] = _keys.WorkflowPrefix;
+        values[5] = _keys.ActivityPrefix;
+        values[6] = ActivityKeptAfterHour;
         var results = (RedisResult[])(await _database.ScriptEvaluateAsync(Script, keys, values).ConfigureAwait(false))!;
         if ((long)results[0] == TrimPerScript)
         {
