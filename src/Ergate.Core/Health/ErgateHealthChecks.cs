@@ -19,8 +19,11 @@ public static class ErgateHealthChecks
     /// <summary>The check that the worker's lanes are running and dequeuing.</summary>
     public const string Worker = "ergate-worker";
 
-    /// <summary>How long one check may take before it counts as failed.</summary>
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long one check may take before it counts as failed: short, since an endpoint answers
+    /// only once every check has (a store that lost its server may wait seconds for its reads).
+    /// </summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Registers the check <paramref name="name"/> once, however often it is asked for.</summary>
     internal static void Add(IServiceCollection services, string name, Func<IServiceProvider, IHealthCheck> factory)

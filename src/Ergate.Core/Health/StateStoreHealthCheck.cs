@@ -11,7 +11,8 @@ internal sealed class StateStoreHealthCheck(IJobStateStore store) : IHealthCheck
     {
         try
         {
-            await store.GetAsync(ProbeJobId, cancellationToken).ConfigureAwait(false);
+            // A store whose client does not watch the token still gives up at the check's timeout.
+            await store.GetAsync(ProbeJobId, cancellationToken).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
             return HealthCheckResult.Healthy("The state store answers.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
