@@ -33,6 +33,19 @@ public sealed partial class SecurityTests(ErgateWebFactory app) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_request_from_another_machine_is_refused_before_its_body_is_read()
+    {
+        using var http = app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/ergate/e/orders") { Content = new StringContent("{not json", System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add(ErgateWebFactory.RemoteHeader, Remote);
+
+        using var answer = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, answer.StatusCode);
+        Assert.Contains("Only local requests", await answer.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_request_from_a_loopback_address_is_local()
     {
         using var http = app.CreateClient();

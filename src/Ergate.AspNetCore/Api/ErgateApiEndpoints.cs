@@ -36,19 +36,19 @@ public static class ErgateApiEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         ErgateApiServices.ThrowIfMissing(endpoints.ServiceProvider, nameof(MapErgateApi));
         var api = endpoints.MapGroup(prefix)
-            .AddEndpointFilter<LocalRequestsOnlyFilter>()
+            .RequireLocalRequestsUnlessOpened()
             .WithGroupName(DocumentName)
             .WithTags("Ergate");
 
-        api.MapPost("/e/{workflow}", StartFromEventAsync).AddEndpointFilter<JsonRequestsOnlyFilter>()
+        api.MapPost("/e/{workflow}", StartFromEventAsync).RequireJsonRequests()
             .WithName("ErgateStartFromEvent").WithSummary("Starts a job of a workflow from an event.");
         api.MapGet("/jobs", ListJobsAsync).WithName("ErgateListJobs").WithSummary("Lists jobs, newest first, a page at a time.");
         api.MapGet("/jobs/{id}", GetJobAsync).WithName("ErgateGetJob").WithSummary("Reads a job with every step.");
-        api.MapPost("/jobs/{id}/cancel", CancelAsync).AddEndpointFilter<JsonRequestsOnlyFilter>()
+        api.MapPost("/jobs/{id}/cancel", CancelAsync).RequireJsonRequests()
             .WithName("ErgateCancelJob").WithSummary("Cancels a job that has not finished.");
-        api.MapPost("/jobs/{id}/retry", RetryAsync).AddEndpointFilter<JsonRequestsOnlyFilter>()
+        api.MapPost("/jobs/{id}/retry", RetryAsync).RequireJsonRequests()
             .WithName("ErgateRetryJob").WithSummary("Runs a failed job again from the step that failed.");
-        api.MapPost("/jobs/{id}/signals/{name}", SignalAsync).AddEndpointFilter<JsonRequestsOnlyFilter>()
+        api.MapPost("/jobs/{id}/signals/{name}", SignalAsync).RequireJsonRequests()
             .WithName("ErgateSignalJob").WithSummary("Sends a signal to a job.");
         api.MapGet("/workflows", (WorkflowCatalog catalog) => TypedResults.Ok(WorkflowViews.All(catalog)))
             .WithName("ErgateListWorkflows").WithSummary("Lists the registered workflows: versions, steps, jumps and dependencies.");

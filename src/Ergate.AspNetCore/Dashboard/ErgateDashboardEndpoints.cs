@@ -42,7 +42,7 @@ public static class ErgateDashboardEndpoints
         }
 
         var dashboard = endpoints.MapGroup(basePath)
-            .AddEndpointFilter<LocalRequestsOnlyFilter>()
+            .RequireLocalRequestsUnlessOpened()
             .AddEndpointFilter<DashboardHeadersFilter>()
             .ExcludeFromDescription();
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
 namespace Ergate.AspNetCore;
@@ -14,19 +15,19 @@ namespace Ergate.AspNetCore;
 /// or over a transport without addresses (an in-process test server, a Unix socket). Behind a
 /// reverse proxy on the same machine every request looks local: use <c>UseForwardedHeaders</c>
 /// so the client's address counts, or require a policy.
+/// <para>It is an <see cref="EndpointGuard"/>: it runs before the request's body is read.</para>
 /// </remarks>
-internal sealed class LocalRequestsOnlyFilter : IEndpointFilter
+internal static class LocalRequestsOnly
 {
-    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        return IsOpenedByTheApp(http) || IsLocal(http.Connection)
-            ? next(context)
-            : ValueTask.FromResult<object?>(TypedResults.Problem(
-                statusCode: StatusCodes.Status403Forbidden,
-                title: "Only local requests may reach Ergate's API and dashboard.",
-                detail: "Open them to others with RequireAuthorization(policy) on what MapErgateApi or MapErgateDashboard returns."));
-    }
+    /// <summary>Guards every endpoint of <paramref name="builder"/> (a group: each endpoint mapped in it).</summary>
+    public static TBuilder RequireLocalRequestsUnlessOpened<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.Guard(static http => IsOpenedByTheApp(http) || IsLocal(http.Connection), RefuseAsync);
+
+    private static Task RefuseAsync(HttpContext http) => TypedResults.Problem(
+        statusCode: StatusCodes.Status403Forbidden,
+        title: "Only local requests may reach Ergate's API and dashboard.",
+        detail: "Open them to others with RequireAuthorization(policy) on what MapErgateApi or MapErgateDashboard returns.").ExecuteAsync(http);
 
     /// <summary>True when the app put its own authorization on the endpoint.</summary>
     private static bool IsOpenedByTheApp(HttpContext http) =>
