@@ -22,11 +22,7 @@ public sealed partial class SecurityTests(ErgateWebFactory app) : IClassFixture<
     [InlineData("POST", "/ergate/dashboard/jobs/any/cancel")]
     public async Task A_request_from_another_machine_is_refused_by_default(string method, string path)
     {
-        using var http = app.CreateClient();
-        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "POST" ? JsonContent.Create(new { data = new { id = "r", quantity = 1, card = "5555" } }) : null };
-        request.Headers.Add(ErgateWebFactory.RemoteHeader, Remote);
-
-        using var answer = await http.SendAsync(request);
+        using var answer = await SendFromAsync(Remote, new HttpMethod(method), path, method == "POST" ? JsonContent.Create(new { data = new { id = "r", quantity = 1, card = "5555" } }) : null);
 
         Assert.Equal(HttpStatusCode.Forbidden, answer.StatusCode);
         Assert.Contains("Only local requests", await answer.Content.ReadAsStringAsync());
@@ -35,11 +31,7 @@ public sealed partial class SecurityTests(ErgateWebFactory app) : IClassFixture<
     [Fact]
     public async Task A_request_from_another_machine_is_refused_before_its_body_is_read()
     {
-        using var http = app.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/ergate/e/orders") { Content = new StringContent("{not json", System.Text.Encoding.UTF8, "application/json") };
-        request.Headers.Add(ErgateWebFactory.RemoteHeader, Remote);
-
-        using var answer = await http.SendAsync(request);
+        using var answer = await SendFromAsync(Remote, HttpMethod.Post, "/ergate/e/orders", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Forbidden, answer.StatusCode);
         Assert.Contains("Only local requests", await answer.Content.ReadAsStringAsync());
@@ -48,11 +40,7 @@ public sealed partial class SecurityTests(ErgateWebFactory app) : IClassFixture<
     [Fact]
     public async Task A_request_from_a_loopback_address_is_local()
     {
-        using var http = app.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/ergate/jobs");
-        request.Headers.Add(ErgateWebFactory.RemoteHeader, "::ffff:127.0.0.1");
-
-        using var answer = await http.SendAsync(request);
+        using var answer = await SendFromAsync("::ffff:127.0.0.1", HttpMethod.Get, "/ergate/jobs", null);
 
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
     }
@@ -111,6 +99,15 @@ public sealed partial class SecurityTests(ErgateWebFactory app) : IClassFixture<
         {
             Assert.DoesNotContain(ErgateWebFactory.Secret, await http.GetStringAsync(path));
         }
+    }
+
+    /// <summary>Sends a request as if from <paramref name="address"/>.</summary>
+    private async Task<HttpResponseMessage> SendFromAsync(string address, HttpMethod method, string path, HttpContent? content)
+    {
+        using var http = app.CreateClient();
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        request.Headers.Add(ErgateWebFactory.RemoteHeader, address);
+        return await http.SendAsync(request);
     }
 
     [GeneratedRegex("""<input type="hidden" name="(?<name>[^"]+)" value="(?<value>[^"]+)" />""")]
