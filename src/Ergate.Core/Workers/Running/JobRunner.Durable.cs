@@ -77,7 +77,7 @@ internal sealed partial class JobRunner
     /// </summary>
     private async ValueTask<bool> StoreAtRestAsync(JobDelivery delivery, Job job, RegisteredWorkflow workflow, RegisteredStep step, JobStatus status, object? value, DateTimeOffset? until, DateTimeOffset now, DateTimeOffset startedAt)
     {
-        AdvanceTo(job, workflow, step, step.Index + 1, value, startedAt);
+        AdvanceTo(job, workflow, step, step.Index + 1, value, startedAt, now);
         job.Status = status;
         job.RequestedStartTime = until;
         job.UpdatedAt = now;

@@ -267,14 +267,15 @@ internal sealed partial class JobRunner(
                 next = workflow.Steps.Length;
             }
 
-            AdvanceTo(job, workflow, step, next, result, startedAt);
+            var now = time.GetUtcNow();
+            AdvanceTo(job, workflow, step, next, result, startedAt, now);
             var completed = next >= workflow.Steps.Length;
             if (completed)
             {
                 job.Status = JobStatus.Completed;
             }
 
-            job.UpdatedAt = time.GetUtcNow();
+            job.UpdatedAt = now;
 
             // Checkpoint 2: the step's result is stored before the next step starts.
             if (!await StoreOrHandBackAsync(delivery, job).ConfigureAwait(false))
@@ -458,13 +459,13 @@ internal sealed partial class JobRunner(
     }
 
     /// <summary>
-    /// <paramref name="step"/> finished (its attempt started at <paramref name="startedAt"/>, when
-    /// known): it joins the job's history, and the job goes on at step <paramref name="next"/> with
-    /// <paramref name="result"/> as its input.
+    /// <paramref name="step"/> finished at <paramref name="now"/> (its attempt started at
+    /// <paramref name="startedAt"/>, when known): it joins the job's history, and the job goes on
+    /// at step <paramref name="next"/> with <paramref name="result"/> as its input.
     /// </summary>
-    private void AdvanceTo(Job job, RegisteredWorkflow workflow, RegisteredStep step, int next, object? result, DateTimeOffset? startedAt)
+    private static void AdvanceTo(Job job, RegisteredWorkflow workflow, RegisteredStep step, int next, object? result, DateTimeOffset? startedAt, DateTimeOffset now)
     {
-        job.History = [.. job.History ?? [], new StepRun(step.Name, job.Attempt, startedAt, time.GetUtcNow(), result)];
+        job.History = [.. job.History ?? [], new StepRun(step.Name, job.Attempt, startedAt, now, result)];
         job.LastReturnValue = result;
         job.StepsCompleted++;
         job.CurrentStep = next;
