@@ -146,7 +146,7 @@ internal static class JobViews
         var passedCurrent = false;
         foreach (var name in names)
         {
-            if (history.LastOrDefault(run => run.Name == name) is { } run)
+            if (LastRunOf(history, name) is { } run)
             {
                 views.Add(new(name, "COMPLETED", run.Attempts, run.StartedAt, run.FinishedAt, run.Duration?.TotalMilliseconds, ToJson(run.Result), null, null));
             }
@@ -165,6 +165,9 @@ internal static class JobViews
 
         return views;
     }
+
+    /// <summary>The last run of the step <paramref name="name"/> in a job's history; null when it never finished.</summary>
+    private static StepRun? LastRunOf(IReadOnlyList<StepRun> history, string name) => history.LastOrDefault(run => run.Name == name);
 
     private static ErrorView ErrorOf(JobError error) => new(error.StepName, error.Message, error.ExceptionType, error.StackTrace, error.OccurredAt);
 

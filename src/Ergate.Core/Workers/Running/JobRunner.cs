@@ -465,13 +465,26 @@ internal sealed partial class JobRunner(
     /// </summary>
     private static void AdvanceTo(Job job, RegisteredWorkflow workflow, RegisteredStep step, int next, object? result, DateTimeOffset? startedAt, DateTimeOffset now)
     {
-        job.History = [.. job.History ?? [], new StepRun(step.Name, job.Attempt, startedAt, now, result)];
+        job.History = WithRun(job.History, new StepRun(step.Name, job.Attempt, startedAt, now, result));
         job.LastReturnValue = result;
         job.StepsCompleted++;
         job.CurrentStep = next;
         job.Attempt = 1;
         job.Error = null;
         job.PercentCompleted = Math.Max(job.PercentCompleted, workflow.PercentAfter(job.StepsCompleted, next));
+    }
+
+    /// <summary>A new history: <paramref name="history"/> and then <paramref name="run"/>, in one array (no wrapper around it).</summary>
+    private static StepRun[] WithRun(IReadOnlyList<StepRun>? history, StepRun run)
+    {
+        var runs = new StepRun[(history?.Count ?? 0) + 1];
+        for (var i = 0; i < runs.Length - 1; i++)
+        {
+            runs[i] = history![i];
+        }
+
+        runs[^1] = run;
+        return runs;
     }
 
     /// <summary>Takes one of the <see cref="ErgateOptions.MaxConcurrency"/> run slots, waiting for one if need be; false when shutdown came first (no step starts then) and the job was handed back.</summary>
